@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import cliProgress from 'cli-progress';
 import { ConvlensError, ErrorCodes } from '../core/errors.ts';
@@ -155,7 +155,7 @@ export class OutputDir {
   }
   async png(name: string, img: Raster): Promise<string> {
     const p = join(this.dir, name);
-    await mkdirp(this.dir);
+    await mkdirp(dirname(p));
     await savePng(p, img);
     this.written.push(p);
     return p;
@@ -168,7 +168,7 @@ export class OutputDir {
   }
   async bytes(name: string, data: Uint8Array | string): Promise<string> {
     const p = join(this.dir, name);
-    await mkdirp(this.dir);
+    await mkdirp(dirname(p));
     await writeFileAtomic(p, data);
     this.written.push(p);
     return p;
