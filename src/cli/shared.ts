@@ -38,8 +38,8 @@ export function modelPath(opts: ModelFlags, positional?: string): string {
 /** Parses `1,3,224,224` (also `1x3x224x224`). */
 export function parseShape(s: string | undefined): number[] | undefined {
   if (s === undefined) return undefined;
-  const parts = s.split(/[,x×\s]+/).filter(Boolean).map(Number);
-  if (parts.length === 0 || parts.some((d) => !Number.isInteger(d) || d <= 0)) {
+  const parts = s.trim().split(/\s*[,x×]\s*/).map(Number);
+  if (!/^\s*\d+(\s*[,x×]\s*\d+)*\s*$/.test(s) || parts.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new ConvlensError(ErrorCodes.BAD_USAGE, `--input-shape "${s}" is not a list of positive integers`, { hint: 'e.g. --input-shape 1,3,224,224' });
   }
   return parts;
