@@ -24,6 +24,10 @@ import { sha256Hex } from './runtime/hash.ts';
 import { inferShapesByRunning, dtypeOfElemType } from './runtime/infer-shapes.ts';
 import type { TensorInfo } from './runtime/infer-shapes.ts';
 import { inferInputLayout } from './image/preprocess.ts';
+import { compileBackward } from './autodiff/compiler.ts';
+import type { CompiledBackward } from './autodiff/compiler.ts';
+import type { RuleSet } from './autodiff/rule.ts';
+import { selectLayer } from './onnx/select-layer.ts';
 import type { Layout, NormalizeSpec, PreprocessSpec } from './image/preprocess.ts';
 
 export interface LensOptions {
@@ -62,6 +66,42 @@ export interface Prediction {
   score: number;
   /** Softmax probability over the output row (or the value itself when the model already ends in Softmax). */
   probability: number;
+}
+
+/** A gradient request for {@link Lens.gradients}. */
+export interface GradientRequest {
+  /** The model input (one tensor for the image input, or feeds by name). Its shape fixes the compiled graph's shapes. */
+  input: Tensor | Record<string, Tensor>;
+  /**
+   * Where upstream gradients enter, keyed by tensor name or layer selector, with the upstream gradient
+   * to feed (same shape as that tensor): a one-hot row of the logits picks a class, a channel mask picks
+   * a channel, any tensor gives a directional derivative. The compiled graph is reused for every value.
+   * @example { logits: oneHot([1, 10], 3) }
+   */
+  seeds: Record<string, Tensor>;
+  /**
+   * What to differentiate with respect to: `'input'` (the image input), tensor names, layer selectors
+   * (`layer4`, `12`, `features.conv2`) or initializer names (weight gradients).
+   */
+  wrt: string[];
+  /** Extra forward tensors to return (tensor names or layer selectors), e.g. the Grad-CAM target layer. */
+  activations?: string[];
+  /** Backward rules: 'standard' (true gradient, default), 'guided' (guided backprop), 'deconvnet', or a custom rule set. */
+  ruleSet?: string | RuleSet;
+}
+
+/** Result of {@link Lens.gradients}; keys are the names the request used. */
+export interface GradientResult {
+  /** wrt name → ∂(Σ seed ⊙ upstream)/∂wrt. */
+  gradients: Record<string, Tensor>;
+  /** Requested activations, plus each seed tensor's forward value. */
+  activations: Record<string, Tensor>;
+  /** The tensor each request name resolved to. */
+  resolved: Record<string, string>;
+  /** Whether the compiled graph came from the cache. */
+  cached: boolean;
+  /** Compile statistics (node counts) of the graph used. */
+  stats: CompiledBackward['stats'];
 }
 
 /** Metadata keys convlens reads from (and its demo scripts write to) a model's metadata_props. */
@@ -253,6 +293,68 @@ export class Lens {
     const key = { modelHash: await this.modelHash(), rewriteKey, backend: this.backend, options: this.sessionOptions };
     const build = async () => encodeModel(extra.length ? addOutputs(await this.runnableModel(), extra, { source: this.source }) : await this.runnableModel());
     return this.sessions.use(key, build, (s) => s.run(feeds, outputs));
+  }
+
+  /** Resolves `'input'`, a tensor/initializer name, or a layer selector to a tensor name. */
+  resolveTensor(nameOrSelector: string): string {
+    if (nameOrSelector === 'input') return this.input.name;
+    if (this.view.hasTensor(nameOrSelector)) return nameOrSelector;
+    return selectLayer(this.view, nameOrSelector).tensor;
+  }
+
+  private readonly compiled = new Map<string, Promise<CompiledBackward>>();
+
+  /**
+   * Exact vector-Jacobian products through the model, computed by one ONNX graph (forward + compiled
+   * backward) run in the same runtime as the forward pass. The graph for a (seeds, wrt, rule set, input
+   * shape) combination is compiled once and its session cached; what is fed as upstream gradient
+   * (class, channel, direction) changes nothing structural.
+   *
+   * @example
+   * const g = await lens.gradients({ input: x, seeds: { logits: oneHot([1, 6], 2) }, wrt: ['input', 'features.relu4'] });
+   * g.gradients.input;            // ∂logit₂/∂x, shape of x
+   * g.gradients['features.relu4']; // ∂logit₂/∂(relu4 activation)
+   */
+  async gradients(req: GradientRequest): Promise<GradientResult> {
+    const feeds = isTensor(req.input) ? { [this.input.name]: req.input } : req.input;
+    const resolved: Record<string, string> = {};
+    const resolve = (n: string): string => (resolved[n] ??= this.resolveTensor(n));
+    const seedNames = Object.keys(req.seeds);
+    if (seedNames.length === 0) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'gradients: no seeds given', { hint: 'e.g. seeds: { logits: oneHot(...) }' });
+    const seeds = seedNames.map(resolve);
+    const wrt = req.wrt.map(resolve);
+    const acts = (req.activations ?? []).map(resolve);
+    const shape = feeds[this.input.name]?.dims;
+    const ruleSetName = typeof req.ruleSet === 'object' ? `custom:${req.ruleSet.name}` : (req.ruleSet ?? 'standard');
+    const key = JSON.stringify({ seeds, wrt, acts, ruleSet: ruleSetName, shapes: Object.entries(feeds).map(([k, v]) => [k, v.dims]) });
+    let compiling = this.compiled.get(key);
+    const cached = compiling !== undefined;
+    if (!compiling) {
+      compiling = (async () => {
+        const infos = await this.shapes(shape ? [...shape] : undefined);
+        const shapes = new Map<string, number[]>();
+        for (const [k, v] of infos) shapes.set(k, [...v.dims]);
+        for (const [k, v] of Object.entries(feeds)) shapes.set(k, [...v.dims]);
+        return compileBackward(await this.runnableModel(), { shapes, seeds, wrt, activations: [...new Set([...acts, ...seeds])], ruleSet: req.ruleSet });
+      })();
+      compiling.catch(() => this.compiled.delete(key));
+      this.compiled.set(key, compiling);
+    }
+    const compiled = await compiling;
+    const runFeeds: Record<string, Tensor> = { ...feeds };
+    seedNames.forEach((n, i) => {
+      const g = req.seeds[n]!;
+      const input = compiled.gradInputs[seeds[i]!]!;
+      runFeeds[input] = g;
+    });
+    const outputs = [...wrt.map((w) => compiled.gradOutputs[w]!), ...Object.values(compiled.activationOutputs)];
+    const sessionKey = { modelHash: await this.modelHash(), rewriteKey: `grad:${key}`, backend: this.backend, options: this.sessionOptions };
+    const result = await this.sessions.use(sessionKey, () => encodeModel(compiled.model), (s) => s.run(runFeeds, [...new Set(outputs)]));
+    const gradients: Record<string, Tensor> = {};
+    req.wrt.forEach((n, i) => { gradients[n] = result[compiled.gradOutputs[wrt[i]!]!]!; });
+    const activations: Record<string, Tensor> = {};
+    for (const n of [...(req.activations ?? []), ...seedNames]) activations[n] = result[compiled.activationOutputs[resolve(n)]!]!;
+    return { gradients, activations, resolved, cached, stats: compiled.stats };
   }
 
   /** An initializer (weights) as a tensor, float16 converted to float32. */

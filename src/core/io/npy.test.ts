@@ -215,3 +215,18 @@ describe('parseNpy rejects malformed files with E_NPY_FORMAT', () => {
     expectNpyError(npyBytes("{'descr': '|f4', 'fortran_order': False, 'shape': (1,)}", new Uint8Array(4)), /byte order on a 4-byte type/);
   });
 });
+
+describe('parseNpy on a Node Buffer', () => {
+  it('reads the data, not the bytes before it in a shared buffer (Buffer.slice is a view)', async () => {
+    const { Buffer } = await import('node:buffer');
+    const t = { dtype: 'float32' as const, dims: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+    const bytes = encodeNpy(t);
+    // a Buffer whose underlying ArrayBuffer has extra bytes around the .npy bytes
+    const big = Buffer.alloc(bytes.length + 32);
+    big.set(bytes, 16);
+    const view = big.subarray(16, 16 + bytes.length);
+    expect(Array.from(parseNpy(view).data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+    const exact = Buffer.from(bytes);
+    expect(Array.from(parseNpy(exact).data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});

@@ -279,11 +279,12 @@ export function parseNpy(bytes: Uint8Array): Tensor {
     );
   }
   // Always copy: the data may be unaligned for a typed-array view and the caller's bytes stay untouched.
-  let data: Uint8Array = bytes.slice(dataOffset, dataOffset + byteCount);
+  // (Uint8Array's own slice: a Node Buffer's `slice` returns a view into the file's buffer.)
+  let data: Uint8Array = Uint8Array.prototype.slice.call(bytes, dataOffset, dataOffset + byteCount);
   if (info.itemSize > 1 && littleEndian !== HOST_LITTLE_ENDIAN) byteSwap(data, info.itemSize);
   if (fortran) data = fortranToC(data, shape, info.itemSize);
   if (info.dtype === 'bool') for (let i = 0; i < data.length; i++) data[i] = data[i] ? 1 : 0;
-  const buffer = data.buffer.byteLength === data.byteLength ? data.buffer : data.slice().buffer;
+  const buffer = data.buffer.byteLength === data.byteLength ? data.buffer : Uint8Array.prototype.slice.call(data).buffer;
   return { dtype: info.dtype, dims: [...shape], data: makeArray(info.dtype, buffer as ArrayBuffer, count) };
 }
 
