@@ -291,7 +291,7 @@ export class Lens {
     }
     const rewriteKey = extra.length ? `outputs:${[...extra].sort().join('|')}` : 'plain';
     const key = { modelHash: await this.modelHash(), rewriteKey, backend: this.backend, options: this.sessionOptions };
-    const build = async () => encodeModel(extra.length ? addOutputs(await this.runnableModel(), extra, { source: this.source }) : await this.runnableModel());
+    const build = async () => encodeModel(extra.length ? addOutputs(await this.runnableModel(), extra, { source: this.source, unknownType: 'omit' }) : await this.runnableModel());
     return this.sessions.use(key, build, (s) => s.run(feeds, outputs));
   }
 
