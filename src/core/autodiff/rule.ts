@@ -18,6 +18,12 @@ export interface GradContext {
   readonly node: NodeProto;
   /** Opset version of the node's domain in the model being compiled (default domain for ONNX ops). */
   readonly opset: number;
+  /**
+   * Opset of the default ONNX domain in the compiled model: every node a rule emits must be valid at
+   * this version (equal to `opset` for ONNX ops; differs only for rules of custom-domain ops).
+   * See emit-helpers.ts for opset-aware builders (ReduceSum/Unsqueeze/Pad/Slice... change form across opsets).
+   */
+  readonly onnxOpset: number;
   /** Name of the rule set being compiled ('standard', 'guided', 'deconvnet', ...). */
   readonly ruleSet: string;
   /** Float type the backward graph computes in (the forward model's float type). */
@@ -61,8 +67,11 @@ export interface GradContext {
   emitMulti(opType: string, inputs: string[], nOutputs: number, attrs?: Record<string, AttrValue | undefined>): string[];
   /** A float constant of the backward graph's float type (scalar when dims = []). Cached per value. */
   constFloat(values: number | number[], dims?: number[]): string;
-  /** An int64 constant (1-D when given an array, scalar when given a number). */
-  constInt64(values: number | number[]): string;
+  /**
+   * An int64 constant (1-D when given an array, scalar when given a number; any shape when `dims` is
+   * given — extension, compatible with the original signature).
+   */
+  constInt64(values: number | number[], dims?: number[]): string;
   /**
    * Name of an extra output of the forward node itself (e.g. MaxPool's Indices): the compiler adds the
    * output to the forward node if it is not there already and returns its name.

@@ -139,3 +139,14 @@ describe('external data locations (pure checks)', () => {
     expect(err(() => externalDataOf({ ...t, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '-4' }] })).code).toBe(ErrorCodes.EXTERNAL_DATA_RANGE);
   });
 });
+
+describe('empty tensors', () => {
+  it('reads size-0 tensors of every storage type without data fields', async () => {
+    const { readTensor } = await import('./tensor-data.ts');
+    for (const dataType of [1, 6, 7, 11, 12, 13, 9, 2]) {
+      const t = readTensor({ name: 'e', dims: [0, 3], dataType });
+      expect(t.dims).toEqual([0, 3]);
+      expect(t.data.length).toBe(0);
+    }
+  });
+});

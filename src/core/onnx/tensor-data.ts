@@ -281,14 +281,14 @@ function fromTypedFields(t: TensorProto, dt: number, dims: number[], n: number, 
     case DataType.INT64: {
       need('int64_data', t.int64Data);
       const out = new BigInt64Array(n);
-      t.int64Data!.forEach((v, i) => { out[i] = BigInt.asIntN(64, int64ToBigInt(v)); });
+      (t.int64Data ?? []).forEach((v, i) => { out[i] = BigInt.asIntN(64, int64ToBigInt(v)); });
       return { dtype: 'int64', dims, data: out };
     }
     case DataType.UINT64: case DataType.UINT32: {
       need('uint64_data', t.uint64Data);
-      if (dt === DataType.UINT32) return { dtype: 'uint32', dims, data: Uint32Array.from(t.uint64Data!, (v) => Number(BigInt.asUintN(32, int64ToBigInt(v)))) };
+      if (dt === DataType.UINT32) return { dtype: 'uint32', dims, data: Uint32Array.from(t.uint64Data ?? [], (v) => Number(BigInt.asUintN(32, int64ToBigInt(v)))) };
       const out = new BigUint64Array(n);
-      t.uint64Data!.forEach((v, i) => { out[i] = BigInt.asUintN(64, int64ToBigInt(v)); });
+      (t.uint64Data ?? []).forEach((v, i) => { out[i] = BigInt.asUintN(64, int64ToBigInt(v)); });
       return { dtype: 'uint64', dims, data: out };
     }
     case DataType.INT4: case DataType.UINT4: {
@@ -299,7 +299,7 @@ function fromTypedFields(t: TensorProto, dt: number, dims: number[], n: number, 
   }
   // Everything else narrower than 32 bits travels in int32_data (the spec's rule), float16/bfloat16 as bit patterns.
   need('int32_data', t.int32Data);
-  const src = t.int32Data!;
+  const src = t.int32Data ?? [];
   switch (dt) {
     case DataType.INT32: return { dtype: 'int32', dims, data: Int32Array.from(src) };
     case DataType.INT16: return { dtype: 'int16', dims, data: Int16Array.from(src) };
