@@ -369,25 +369,40 @@ export function compileBackward(model: ModelProto, opts: CompileOptions): Compil
 // Caching
 
 /** Hex sha256 of the model bytes and the canonical options (the cache key). */
+const modelHashes = new WeakMap<object, Promise<string>>();
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Hash of a model's bytes, computed once per model object (or byte array): re-encoding and hashing a
+ * large model costs hundreds of milliseconds, which would make every cache hit slow.
+ */
+function modelHash(model: ModelProto | Uint8Array): Promise<string> {
+  let h = modelHashes.get(model);
+  if (!h) {
+    h = sha256Hex(model instanceof Uint8Array ? model : encodeModel(model));
+    modelHashes.set(model, h);
+  }
+  return h;
+}
+
+/** Cache key of a compilation: the model's hash (memoized per object — models are treated as immutable, as every convlens rewrite is pure) and the canonical options. */
 export async function compileKey(model: ModelProto | Uint8Array, opts: CompileOptions): Promise<string> {
-  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
   const shapes = [...normShapes(opts.shapes).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const rs = opts.ruleSet ?? 'standard';
   const canon = JSON.stringify({
     v: 1,
+    model: await modelHash(model),
     shapes,
     seeds: opts.seeds,
     wrt: opts.wrt,
     activations: opts.activations ?? [],
     ruleSet: typeof rs === 'string' ? rs : { name: rs.name, description: rs.description, n: rs.rules.length },
   });
-  const optBytes = new TextEncoder().encode(canon);
-  const all = new Uint8Array(bytes.length + optBytes.length + 1);
-  all.set(bytes, 0);
-  all[bytes.length] = 0;
-  all.set(optBytes, bytes.length + 1);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(new TextEncoder().encode(canon));
 }
 
 /** A persistent store for compiled graphs (the node adapter provides a disk one). */
