@@ -368,7 +368,6 @@ export function compileBackward(model: ModelProto, opts: CompileOptions): Compil
 // ---------------------------------------------------------------------------------------------
 // Caching
 
-/** Hex sha256 of the model bytes and the canonical options (the cache key). */
 const modelHashes = new WeakMap<object, Promise<string>>();
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
