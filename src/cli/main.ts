@@ -73,6 +73,43 @@ Examples:
   convlens filters -m model.onnx -l layer1.0.conv1 --mode mean`)
   .action(async (opts) => (await import('./commands/filters.ts')).run(opts));
 
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+modelCommand('explain', 'Explain predictions: CAM family, gradient attributions, occlusion/RISE/LIME/KernelSHAP')
+  .option('-i, --input <path>', inputHelp)
+  .option('--image <path>', 'alias of --input')
+  .option('--method <ids>', 'comma-separated: cam gradcam gradcam++ xgradcam hirescam layercam eigencam scorecam ablationcam gradient saliency gradxinput smoothgrad ig guided guided-gradcam deconvnet occlusion rise lime kernelshap (or all, cam-family, gradients, perturbation)', 'gradcam')
+  .option('--target <t>', 'class index, class name (with --labels), top1 or topk:N', 'top1')
+  .option('--target-region <x0,y0,x1,y1>', 'dense outputs: sum of a channel inside this box of the output grid')
+  .option('--target-mask <png>', 'dense outputs: sum of a channel inside this mask (white = in)')
+  .option('--target-channel <c>', 'dense outputs: the channel for --target-region/--target-mask (default: the largest)')
+  .option('--labels <file>', 'class names, one per line (default: the model metadata)')
+  .option('--output <tensor>', 'explain this tensor instead of the logits feeding the final Softmax')
+  .option('-l, --layer <selector>', 'CAM target layer(s), comma-separated (default: the last spatial layer before pooling, printed)')
+  .option('--reshape <spec>', 'transformer token layers: auto | tokens:HxW | none', 'auto')
+  .option('--aug-smooth', 'CAM test-time augmentation (flips × scales, as pytorch-grad-cam)')
+  .option('--eigen-smooth', 'CAM: first principal component of weights × activations')
+  .option('-p, --param <name=value>', 'method parameter, repeatable; method.name=value for one method (e.g. ig.steps=64)', collect)
+  .option('--seed <n>', 'seed for stochastic methods (default 0)', parseIntArg)
+  .option('--batch-size <n>', 'perturbed/noisy copies per runtime call (default 64)', parseIntArg)
+  .option('-o, --out <dir>', 'output folder', 'convlens-out')
+  .option('--format <list>', 'outputs to write: png,npy,json', 'png,npy,json')
+  .option('--compare', 'also write one side-by-side figure of all methods per input')
+  .option('--colormap <name>', 'heat-map colours (CAM default jet)')
+  .option('--image-weight <w>', 'CAM overlay: weight of the image (default 0.5, as show_cam_on_image)')
+  .option('--render <how>', 'attributions: heat_map | blended_heat_map | masked_image | alpha_scaling', 'blended_heat_map')
+  .option('--sign <s>', 'attributions: absolute_value | positive | negative | all')
+  .option('--preprocess <preset>', 'imagenet|unit|symmetric|mean=..;std=..|auto (from model metadata)', 'auto')
+  .option('--resize <mode>', 'stretch|center-crop|letterbox', 'stretch')
+  .option('--max-pixels <n>', 'refuse images with more pixels than this (header check)', parseIntArg)
+  .addHelpText('after', `
+Examples:
+  convlens explain -m models/shapes-cnn.onnx -i samples/shapes/star-00.png --method gradcam,scorecam,ig --compare
+  convlens explain -m resnet.onnx -i photos/ --method gradcam --layer layer4 --target 281 --out cams/
+  convlens explain -m model.onnx -i x.png --method ig -p steps=64 -p method=riemann_trapezoid
+  convlens explain -m vit.onnx -i x.png --method gradcam --reshape tokens:14x14`)
+  .action(async (opts) => (await import('./commands/explain.ts')).run(opts));
+
 program
   .command('demo')
   .description('Run convlens on the bundled demo models and write an HTML gallery')

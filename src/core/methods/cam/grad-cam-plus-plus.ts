@@ -1,0 +1,34 @@
+/**
+ * Grad-CAM++ — Chattopadhay, Sarkar, Howlader & Balasubramanian, "Grad-CAM++: Generalized
+ * Gradient-based Visual Explanations for Deep Convolutional Networks", WACV 2018. Channel weights
+ * w_k = Σ_ij α^kc_ij · ReLU(∂y^c/∂A^k_ij) (Eq. 7) with the closed form of Eq. 19 for an exponential
+ * output (higher derivatives as powers of the first):
+ * α_ij = g²_ij / (2 g²_ij + Σ_ab A_ab · g³_ij), g = ∂y^c/∂A^k, and α = 0 where g = 0 —
+ * pytorch-grad-cam's form, including its ε = 1e-6 in the denominator.
+ */
+import { defineCamMethod } from './base-cam.ts';
+
+export const gradCamPlusPlus = defineCamMethod({
+  id: 'gradcam++',
+  title: 'Grad-CAM++',
+  citation: 'Chattopadhay et al., "Grad-CAM++: Generalized Gradient-based Visual Explanations for Deep Convolutional Networks", WACV 2018, Eq. 7 and 19',
+  defaults: {},
+  gradients: true,
+  weights({ n, c, s, activations, gradients }) {
+    const w = new Float64Array(n * c);
+    for (let i = 0; i < n * c; i++) {
+      let sumA = 0;
+      for (let k = i * s; k < (i + 1) * s; k++) sumA += activations[k]!;
+      let acc = 0;
+      for (let k = i * s; k < (i + 1) * s; k++) {
+        const g = gradients![k]!;
+        if (g === 0) continue;
+        const g2 = g * g;
+        const alpha = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
+        if (g > 0) acc += g * alpha;
+      }
+      w[i] = acc;
+    }
+    return w;
+  },
+});

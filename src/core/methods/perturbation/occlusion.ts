@@ -1,0 +1,135 @@
+/**
+ * Occlusion — Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014,
+ * §4.2, with Captum's `Occlusion` semantics (captum/attr/_core/occlusion.py over FeatureAblation):
+ *
+ * - a window of shape (c, h, w) (channel-first, whatever the input layout) slides with strides
+ *   (sc, sh, sw); along each axis of size D it takes ⌈(D − w)/s⌉ + 1 positions 0, s, 2s, ... — the first
+ *   corner at 0, and the last window cut off at the border when it does not fit;
+ * - each window position k replaces the covered elements with the baseline: x̃ₖ = x ⊙ (1 − Mₖ) + b ⊙ Mₖ;
+ * - attribution of element i = Σₖ Mₖ[i] (f(x) − f(x̃ₖ)) / Σₖ Mₖ[i] — the output drop averaged over the
+ *   windows covering it.
+ *
+ * `map` is the per-pixel attribution (the mean over channels, which equals every channel when the
+ * window spans all channels — the default); `attribution` (Captum's input-shaped output) is also
+ * returned when the window spans fewer channels than the input has.
+ */
+import { ConvlensError, ErrorCodes } from '../../errors.ts';
+import { defaultBlurSigma, makeBaseline } from '../baseline.ts';
+import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
+import { definePerturbationMethod, finish, forwardPerturbed, startPerturbation } from './base.ts';
+
+/** Parameters of {@link occlusion}. */
+export interface OcclusionParams {
+  /**
+   * Window: `k` (k×k over all channels), `[h, w]`, or `[c, h, w]` (channel-first), clipped to the
+   * input; `'auto'` = k×k with k = round(min(H, W) / 12) (5 at 64², 19 at 224²).
+   */
+  window: 'auto' | number | number[];
+  /**
+   * Strides, same forms as `window`; each must be ≤ the window along axes the window does not span.
+   * `'auto'` = half the window, rounded up.
+   */
+  stride: 'auto' | number | number[];
+  /** Replacement value: a number in model-input units, `'mean'` (the image's mean colour) or `'blur'`. */
+  baseline: number | 'mean' | 'blur';
+  /** σ in pixels of the `'blur'` baseline; `'auto'` = min(H, W) / 8. */
+  blurSigma: number | 'auto';
+}
+
+export const OCCLUSION_PARAMS: readonly ParamSpec[] = [
+  { name: 'window', type: 'integer[]', default: 'auto', choices: ['auto'], min: 1, doc: 'sliding window: k (k×k, all channels), h,w, or c,h,w, clipped to the input; auto = round(min(H, W) / 12)' },
+  { name: 'stride', type: 'integer[]', default: 'auto', choices: ['auto'], min: 1, doc: 'step of the window, same forms as window (Captum requires stride ≤ window); auto = ceil(window / 2)' },
+  { name: 'baseline', type: 'number|string', default: 0, choices: ['mean', 'blur'], doc: "value pasted into the window: a number in model-input units (Captum's default 0), 'mean' (image mean colour) or 'blur'" },
+  { name: 'blurSigma', type: 'number|string', default: 'auto', choices: ['auto'], min: 0, doc: "σ in pixels of the 'blur' baseline; auto = min(H, W) / 8" },
+];
+
+/** The `'auto'` window side: round(min(H, W) / 12), at least 1. */
+export function autoWindow(H: number, W: number): number {
+  return Math.max(1, Math.round(Math.min(H, W) / 12));
+}
+
+/** Expands a window/stride given as k, [h, w] or [c, h, w] to channel-first [c, h, w]. */
+function expand(v: number | readonly number[], C: number, what: string): [number, number, number] {
+  const a = typeof v === 'number' ? [v] : v;
+  if (a.length === 1) return [C, a[0]!, a[0]!];
+  if (a.length === 2) return [C, a[0]!, a[1]!];
+  if (a.length === 3) return [a[0]!, a[1]!, a[2]!];
+  throw new ConvlensError(ErrorCodes.BAD_USAGE, `occlusion: ${what} must be k, h,w or c,h,w; got ${a.join(',')}`);
+}
+
+async function explainOne(ctx: ExplainContext, params: OcclusionParams): Promise<ExplainResult> {
+  const run = await startPerturbation(ctx);
+  const { img } = run;
+  const { C, H, W, cStride, pStride } = img;
+  const dimsCHW = [C, H, W];
+  const win = expand(params.window === 'auto' ? autoWindow(H, W) : params.window, C, 'window').map((w, i) => Math.min(w, dimsCHW[i]!)) as [number, number, number];
+  const stride = params.stride === 'auto' ? win.map((w, i) => (i === 0 ? w : Math.ceil(w / 2))) as [number, number, number] : expand(params.stride, C, 'stride');
+  const counts = [0, 0, 0];
+  for (let a = 0; a < 3; a++) {
+    const room = dimsCHW[a]! - win[a]!;
+    if (room > 0 && stride[a]! > win[a]!) {
+      throw new ConvlensError(ErrorCodes.BAD_USAGE, `occlusion: stride ${stride[a]} exceeds window ${win[a]} along ${['channels', 'height', 'width'][a]}; some pixels would never be occluded`, {
+        hint: `use a stride ≤ ${win[a]}`,
+      });
+    }
+    counts[a] = Math.ceil(room / stride[a]!) + 1;
+  }
+  const blurSigma = params.blurSigma === 'auto' ? defaultBlurSigma(H, W) : params.blurSigma;
+  const x = img.data;
+  const base = makeBaseline(params.baseline, img, { blurSigma });
+  const [nc, nh, nw] = counts as [number, number, number];
+  const total = nc * nh * nw;
+  // Window k → start corner (Captum numbers windows with the first axis fastest; the order does not
+  // change the result).
+  const corner = (k: number): [number, number, number] => [(k % nc) * stride[0]!, (Math.floor(k / nc) % nh) * stride[1]!, Math.floor(k / (nc * nh)) * stride[2]!];
+  const fill = (dst: Float32Array, k: number): void => {
+    dst.set(x);
+    const [c0, y0, x0] = corner(k);
+    const c1 = Math.min(C, c0 + win[0]), y1 = Math.min(H, y0 + win[1]), x1 = Math.min(W, x0 + win[2]);
+    for (let c = c0; c < c1; c++) {
+      for (let y = y0; y < y1; y++) {
+        let o = c * cStride + (y * W + x0) * pStride;
+        for (let xx = x0; xx < x1; xx++, o += pStride) dst[o] = base[o]!;
+      }
+    }
+  };
+  const scores = await forwardPerturbed(run, total, fill);
+  // Accumulate Σ diff and Σ coverage per (c, y, x), channel-first.
+  const sum = new Float64Array(C * H * W), cover = new Float64Array(C * H * W);
+  for (let k = 0; k < total; k++) {
+    const d = run.fx - scores[k]!;
+    const [c0, y0, x0] = corner(k);
+    const c1 = Math.min(C, c0 + win[0]), y1 = Math.min(H, y0 + win[1]), x1 = Math.min(W, x0 + win[2]);
+    for (let c = c0; c < c1; c++) {
+      for (let y = y0; y < y1; y++) {
+        const o = (c * H + y) * W;
+        for (let xx = x0; xx < x1; xx++) { sum[o + xx]! += d; cover[o + xx]! += 1; }
+      }
+    }
+  }
+  const attr = new Float32Array(C * H * W);
+  const map = new Float32Array(H * W);
+  for (let c = 0; c < C; c++) {
+    for (let p = 0; p < H * W; p++) {
+      const v = sum[c * H * W + p]! / cover[c * H * W + p]!;
+      attr[c * cStride + p * pStride] = v;
+      map[p]! += v / C;
+    }
+  }
+  const spansChannels = win[0] >= C;
+  return finish(run, occlusion, { ...params, window: win, stride, blurSigma }, map, { windows: total, windowCounts: counts }, spansChannels ? {} : { attribution: { dtype: 'float32', dims: [...img.dims], data: attr } });
+}
+
+/**
+ * Occlusion sensitivity (Zeiler & Fergus 2014) with Captum's definition.
+ * @example
+ * const { map } = await occlusion.explain({ lens, input }, { window: 16, stride: 8, baseline: 0 });
+ */
+export const occlusion: ExplainMethod<OcclusionParams> = definePerturbationMethod<OcclusionParams>({
+  id: 'occlusion',
+  title: 'Occlusion',
+  citation: 'Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014, §4.2; Captum Occlusion semantics',
+  stochastic: false,
+  params: OCCLUSION_PARAMS,
+  explainOne,
+});
