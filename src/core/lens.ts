@@ -18,7 +18,7 @@ import type { ExternalDataReader } from './onnx/tensor-data.ts';
 import { humanNames } from './onnx/layer-names.ts';
 import { layerTable } from './inspect/layer-table.ts';
 import type { LayerTable } from './inspect/layer-table.ts';
-import type { Backend, SessionOptions } from './runtime/backend.ts';
+import type { Backend, Session, SessionOptions } from './runtime/backend.ts';
 import { SessionCache } from './runtime/session-cache.ts';
 import { sha256Hex } from './runtime/hash.ts';
 import { inferShapesByRunning, dtypeOfElemType } from './runtime/infer-shapes.ts';
@@ -41,7 +41,7 @@ export interface LensOptions {
   external?: ExternalDataReader;
   /** Session options for every session this lens creates (threads...). */
   sessionOptions?: SessionOptions;
-  /** How many sessions to keep alive (LRU). Default 4. */
+  /** How many sessions to keep alive (LRU): plain forward, exposed intermediates, compiled backward graphs... Default 6. */
   maxSessions?: number;
 }
 
@@ -131,7 +131,7 @@ export class Lens {
     this.external = opts.external;
     this.hash = opts.sha256;
     this.sessionOptions = { ...opts.sessionOptions, source: this.source };
-    this.sessions = new SessionCache({ maxSessions: opts.maxSessions ?? 4 });
+    this.sessions = new SessionCache({ maxSessions: opts.maxSessions ?? 6 });
   }
 
   /** Hex SHA-256 of the model bytes (computed once). */
@@ -268,8 +268,29 @@ export class Lens {
     return this.names.get(this.view.nodes[node.index]) ?? `node_${node.index}`;
   }
 
-  /** The model with external data inlined, ready to hand to a runtime. */
-  private async runnableModel(): Promise<ModelProto> {
+  /**
+   * Runs `fn` with a cached session for a rewrite of this model (a compiled backward graph, an
+   * extracted head...). `rewriteKey` identifies the rewrite; `modelBytes` is only called on a cache
+   * miss. Sessions share the lens's LRU and its options, and are released by {@link dispose}.
+   */
+  async withSession<T>(rewriteKey: string, modelBytes: () => Uint8Array | Promise<Uint8Array>, fn: (s: Session) => Promise<T>): Promise<T> {
+    const key = { modelHash: await this.modelHash(), rewriteKey, backend: this.backend, options: this.sessionOptions };
+    return this.sessions.use(key, modelBytes, fn);
+  }
+
+  private readonly stateMap = new Map<string, unknown>();
+
+  /**
+   * Per-lens state owned by a feature (compiled programs, caches): created once by `create`, dropped
+   * with the lens. Keys are feature names (e.g. 'cam').
+   */
+  state<T>(key: string, create: () => T): T {
+    if (!this.stateMap.has(key)) this.stateMap.set(key, create());
+    return this.stateMap.get(key) as T;
+  }
+
+  /** The model with external data inlined, ready to hand to a runtime or to rewrite. */
+  async runnableModel(): Promise<ModelProto> {
     this.runnable ??= inlineExternalData(this.model, this.external, this.source);
     return this.runnable;
   }
@@ -380,8 +401,10 @@ export class Lens {
       .slice(0, k);
   }
 
-  /** Releases every runtime session. */
+  /** Releases every runtime session and per-lens state. */
   async dispose(): Promise<void> {
+    this.stateMap.clear();
+    this.compiled.clear();
     await this.sessions.dispose();
   }
 }

@@ -13,7 +13,7 @@ import { tensor } from '../../tensor.ts';
 import type { Tensor } from '../../tensor.ts';
 import { cnn } from '../../onnx/rewrite/test-models.ts';
 import { Rng } from '../random.ts';
-import { AUGMENTATIONS, cam, camMethods, computeCam, disposeCamSessions, eigenCam, gradCam, hiResCam, scoreCam, ablationCam, layerCam } from './index.ts';
+import { AUGMENTATIONS, cam, camMethods, computeCam, eigenCam, gradCam, hiResCam, scoreCam, ablationCam, layerCam } from './index.ts';
 import { flipLastAxis } from './resample.ts';
 import { cnn3d, cnnNchw, cnnNhwc, cnnWithSin, segNet } from './test-models.ts';
 import { createRequire } from 'node:module';
@@ -26,7 +26,7 @@ const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const lenses: Lens[] = [];
 const open = async (p: string): Promise<Lens> => { const l = await openModel(REPO + p); lenses.push(l); return l; };
 const wrap = (m: ModelProto, source: string): Lens => { const l = new Lens(m, { backend: ortNodeBackend, source }); lenses.push(l); return l; };
-afterAll(async () => { for (const l of lenses) { await disposeCamSessions(l); await l.dispose(); } });
+afterAll(async () => { for (const l of lenses) { await l.dispose(); } });
 
 function randomInput(dims: number[], seed: number): Tensor<'float32'> {
   const rng = new Rng(seed);

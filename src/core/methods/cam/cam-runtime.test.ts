@@ -9,7 +9,7 @@ import { tensor } from '../../tensor.ts';
 import type { Tensor } from '../../tensor.ts';
 import { sliceBatch } from '../../runtime/batch.ts';
 import { Rng } from '../random.ts';
-import { disposeCamSessions, fixedBatch, forward, headRunner, layerGradients, newCounters } from './cam-runtime.ts';
+import { fixedBatch, forward, headRunner, layerGradients, newCounters } from './cam-runtime.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 let resnet: Lens;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   const rng = new Rng(3);
   x = tensor('float32', [2, 3, 64, 64], Float32Array.from({ length: 2 * 3 * 64 * 64 }, () => rng.normal()));
 });
-afterAll(async () => { await disposeCamSessions(resnet); await resnet.dispose(); });
+afterAll(async () => { await resnet.dispose(); });
 
 const L4 = '/layer4/layer4.1/relu_1/Relu_output_0';
 const opts = () => ({ batchSize: 64, counters: newCounters() });

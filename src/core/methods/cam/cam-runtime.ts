@@ -10,8 +10,8 @@
  * - {@link headRunner}: the model from a layer onward (the layer's activation becomes a graph input —
  *   `extractSubgraph`), for Ablation-CAM's batches of ablated activations.
  *
- * Sessions for the compiled graphs and the heads are cached per {@link Lens} (LRU of 4) and released
- * by {@link disposeCamSessions}.
+ * Sessions for the compiled graphs and the heads live in the lens's session cache and are released
+ * with the lens (`lens.dispose()`).
  */
 import { ConvlensError, ErrorCodes, isConvlensError } from '../../errors.ts';
 import type { Lens } from '../../lens.ts';
@@ -23,8 +23,6 @@ import { ModelView } from '../../onnx/model-view.ts';
 import { DataType } from '../../onnx/proto-types.ts';
 import type { ModelProto, NodeProto } from '../../onnx/proto-types.ts';
 import { extractSubgraph } from '../../onnx/rewrite/extract.ts';
-import { SessionCache } from '../../runtime/session-cache.ts';
-import type { SessionOptions } from '../../runtime/backend.ts';
 import { concatBatch, sliceBatch } from '../../runtime/batch.ts';
 import { sizeOf, tensor } from '../../tensor.ts';
 import type { Tensor } from '../../tensor.ts';
@@ -47,48 +45,22 @@ export function newCounters(): RunCounters {
 // Sessions and per-lens state
 
 interface LensState {
-  sessions: SessionCache;
   programs: Map<string, Promise<Program>>;
   heads: Map<string, Promise<HeadProgram>>;
 }
-const states = new WeakMap<Lens, LensState>();
 
 function stateOf(lens: Lens): LensState {
-  let s = states.get(lens);
-  if (!s) {
-    s = { sessions: new SessionCache({ maxSessions: 4 }), programs: new Map(), heads: new Map() };
-    states.set(lens, s);
-  }
-  return s;
+  return lens.state<LensState>('cam', () => ({ programs: new Map(), heads: new Map() }));
 }
 
-/** Releases the sessions the CAM methods created for `lens` (call before or with `lens.dispose()`). */
-export async function disposeCamSessions(lens: Lens): Promise<void> {
-  const s = states.get(lens);
-  if (!s) return;
-  states.delete(lens);
-  await s.sessions.dispose();
-}
-
-/**
- * The model as the runtime must see it (external data inlined). The Lens keeps this private; it is
- * read here so compiled graphs and heads load models with external weights too.
- */
-async function runnableModel(lens: Lens): Promise<ModelProto> {
-  const f = (lens as unknown as { runnableModel?: () => Promise<ModelProto> }).runnableModel;
-  return typeof f === 'function' ? f.call(lens) : lens.model;
-}
-
-/** The lens's own session options (threads...), so CAM sessions behave like its other sessions. */
-function sessionOptions(lens: Lens): SessionOptions {
-  const o = (lens as unknown as { sessionOptions?: SessionOptions }).sessionOptions;
-  return { ...(o ?? {}), source: lens.source };
+/** The model as the runtime must see it (external data inlined). */
+function runnableModel(lens: Lens): Promise<ModelProto> {
+  return lens.runnableModel();
 }
 
 async function runSession(lens: Lens, rewriteKey: string, bytes: () => Uint8Array, feeds: Record<string, Tensor>, outputs: string[], counters: RunCounters, samples: number): Promise<Record<string, Tensor>> {
-  const key = { modelHash: await lens.modelHash(), rewriteKey, backend: lens.backend, options: sessionOptions(lens) };
   const t0 = performance.now();
-  const res = await stateOf(lens).sessions.use(key, bytes, (s) => s.run(feeds, outputs));
+  const res = await lens.withSession(`cam:${rewriteKey}`, bytes, (s) => s.run(feeds, outputs));
   counters.runtimeMs += performance.now() - t0;
   counters.runs++;
   counters.samples += samples;

@@ -19,7 +19,7 @@ import { preprocessBatch } from '../../image/preprocess.ts';
 import type { Lens } from '../../lens.ts';
 import type { Raster } from '../../image/raster.ts';
 import type { Tensor } from '../../tensor.ts';
-import { camMethods, computeCam, disposeCamSessions } from './index.ts';
+import { camMethods, computeCam } from './index.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const EVAL = `${REPO}samples/shapes-eval/`;
@@ -49,7 +49,6 @@ afterAll(async () => {
     const rows = [...table].map(([m, r]) => `  ${m.padEnd(12)} ${(100 * r.strict).toFixed(1).padStart(5)}%   ${(100 * r.halfCell).toFixed(1).padStart(5)}%`);
     console.log(`CAM peak on the object, samples/shapes-eval (60 images, labelled class, layer features.relu4); chance ${(100 * chance).toFixed(1)}%\n  method        strict   within ${HALF_CELL} px\n${rows.join('\n')}`);
   }
-  await disposeCamSessions(lens);
   await lens.dispose();
 });
 

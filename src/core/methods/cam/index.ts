@@ -29,7 +29,7 @@ export { defaultTargetLayer } from './default-layer.ts';
 export type { DefaultLayer, DefaultLayerOptions } from './default-layer.ts';
 export { parseReshape, tokenGrid, tokensToGrid, MAX_EXTRA_TOKENS } from './tokens.ts';
 export type { ReshapeSpec, TokenGrid } from './tokens.ts';
-export { disposeCamSessions, GRADIENT_FREE_METHODS } from './cam-runtime.ts';
+export { GRADIENT_FREE_METHODS } from './cam-runtime.ts';
 export { firstComponentProjection, symmetricEigen } from './linalg.ts';
 export { resizeLinear } from './resample.ts';
 

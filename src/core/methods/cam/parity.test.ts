@@ -12,7 +12,7 @@ import { openModel } from '../../../node/open-model.ts';
 import type { Lens } from '../../lens.ts';
 import { parseNpy } from '../../io/npy.ts';
 import type { Tensor } from '../../tensor.ts';
-import { camMethod, computeCam, disposeCamSessions } from './index.ts';
+import { camMethod, computeCam } from './index.ts';
 import { resizePlaneBilinear } from '../../image/resize.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -41,7 +41,7 @@ async function lensFor(model: string): Promise<Lens> {
   if (!l) { l = await openModel(REPO + refs.models[model]!.onnx); lenses.set(model, l); }
   return l;
 }
-afterAll(async () => { for (const l of lenses.values()) { await disposeCamSessions(l); await l.dispose(); } });
+afterAll(async () => { for (const l of lenses.values()) { await l.dispose(); } });
 
 describe('CAM maps match the PyTorch references', () => {
   it('has cases for every method on both models', () => {
