@@ -7,18 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
-import type { Tensor } from '../../core/tensor.ts';
 import { getMethods } from '../../core/methods/registry.ts';
 import type { ExplainMethod, ExplainResult } from '../../core/methods/types.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
 import type { TargetSpec } from '../../core/methods/target.ts';
-import { renderAttribution, ATTRIBUTION_RENDER_METHODS, ATTRIBUTION_SIGNS } from '../../core/methods/render/attribution.ts';
-import type { AttributionRenderMethod, AttributionVisualSign } from '../../core/methods/render/attribution.ts';
-import { overlayHeatmap } from '../../core/image/overlay.ts';
-import { normalizeMinMax } from '../../core/image/normalize.ts';
+import { renderExplanation, attributionToNchw } from '../../core/methods/render/explanation.ts';
 import { makeGrid } from '../../core/image/grid.ts';
 import { toRgb } from '../../core/image/raster.ts';
-import type { Raster, RgbaImage } from '../../core/image/raster.ts';
+import type { RgbaImage } from '../../core/image/raster.ts';
 import { loadImage } from '../../node/image-io.ts';
 import { upscaleNearest } from '../../core/maps/upscale.ts';
 import { parseColormap } from './features.ts';
@@ -109,41 +105,6 @@ function readLabels(path: string | undefined): string[] | undefined {
   }
 }
 
-/** The per-method picture: CAMs as pytorch-grad-cam's show_cam_on_image, attributions as Captum's visualize_image_attr. */
-function renderResult(method: ExplainMethod, res: ExplainResult, image: Raster, layout: 'NCHW' | 'NHWC', opts: ExplainFlags): RgbaImage {
-  const rgb = toRgb(image);
-  const colormap = opts.colormap ? parseColormap(opts.colormap) : undefined;
-  if (method.family === 'cam') {
-    // pytorch-grad-cam's output (normalized per layer, layers averaged, augmentations merged) when the
-    // method provides it; otherwise the raw map min-max normalized.
-    const normalized = res.arrays?.normalized;
-    const [h, w] = (normalized ?? res.map).dims.slice(-2) as [number, number];
-    const norm = normalized ? (normalized.data as Float32Array).subarray(0, h * w) : normalizeMinMax(res.map.data).values;
-    const imageWeight = opts.imageWeight !== undefined ? Number(opts.imageWeight) : 0.5;
-    return overlayHeatmap(rgb, norm, w, h, { colormap: colormap ?? 'jet', imageWeight, min: 0, max: 1 });
-  }
-  const renderMethod = (opts.render ?? 'blended_heat_map') as AttributionRenderMethod;
-  if (!(ATTRIBUTION_RENDER_METHODS as readonly string[]).includes(renderMethod)) {
-    throw new ConvlensError(ErrorCodes.BAD_USAGE, `--render ${opts.render} is not one of ${ATTRIBUTION_RENDER_METHODS.join(', ')}`);
-  }
-  const signed = method.family === 'perturbation' || method.id === 'gradient' || method.id === 'gradxinput' || method.id === 'ig';
-  const sign = (opts.sign ?? (signed && renderMethod !== 'masked_image' && renderMethod !== 'alpha_scaling' ? 'all' : 'absolute_value')) as AttributionVisualSign;
-  if (!(ATTRIBUTION_SIGNS as readonly string[]).includes(sign)) throw new ConvlensError(ErrorCodes.BAD_USAGE, `--sign ${opts.sign} is not one of ${ATTRIBUTION_SIGNS.join(', ')}`);
-  const attr = res.attribution ?? res.map;
-  return renderAttribution(attr, { method: renderMethod, sign, image: rgb, layout: res.attribution ? layout : 'NCHW', ...(colormap ? { colormap } : {}) });
-}
-
-/** An NHWC attribution transposed to NCHW for the .npy output (the documented layout). */
-function toNchw(t: Tensor<'float32'>, layout: 'NCHW' | 'NHWC'): Tensor<'float32'> {
-  if (layout === 'NCHW' || t.dims.length !== 4) return t;
-  const [n, h, w, c] = t.dims as [number, number, number, number];
-  const out = new Float32Array(t.data.length);
-  for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) {
-    out[((b * c + k) * h + y) * w + x] = t.data[((b * h + y) * w + x) * c + k]!;
-  }
-  return { dtype: 'float32', dims: [n, c, h, w], data: out };
-}
-
 export async function run(opts: ExplainFlags): Promise<void> {
   const methods = getMethods(opts.method ?? 'gradcam');
   const formats = parseFormats(opts.format);
@@ -183,11 +144,17 @@ export async function run(opts: ExplainFlags): Promise<void> {
           files: {} as Record<string, string>,
         };
         const files = record.files as Record<string, string>;
-        const picture = renderResult(method, res, input.raster, lens.input.layout, opts);
+        const picture = renderExplanation(method, res, input.raster, {
+          layout: lens.input.layout,
+          ...(opts.colormap ? { colormap: parseColormap(opts.colormap) } : {}),
+          ...(opts.imageWeight !== undefined ? { imageWeight: Number(opts.imageWeight) } : {}),
+          ...(opts.render ? { render: opts.render } : {}),
+          ...(opts.sign ? { sign: opts.sign } : {}),
+        });
         if (formats.has('png')) files.png = await out.png(`${base}.png`, picture);
         if (formats.has('npy')) {
           files.map = await out.npy(`${base}.npy`, res.map);
-          if (res.attribution) files.attribution = await out.npy(`${base}.attribution.npy`, toNchw(res.attribution, lens.input.layout));
+          if (res.attribution) files.attribution = await out.npy(`${base}.attribution.npy`, attributionToNchw(res.attribution, lens.input.layout));
         }
         if (formats.has('json')) files.json = await out.json(`${base}.json`, record);
         tiles.push(picture);
