@@ -393,7 +393,10 @@ export async function compileKey(model: ModelProto | Uint8Array, opts: CompileOp
   const shapes = [...normShapes(opts.shapes).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const rs = opts.ruleSet ?? 'standard';
   const canon = JSON.stringify({
-    v: 1,
+    // Bumped whenever the built-in rules emit different graphs, so a disk store never serves a graph
+    // compiled by older rules (2: stride-1 Conv input gradients as Conv, output-based ReLU/ReLU6 masks
+    // with ReLU6 strict at its bounds, MaxPool without Indices).
+    v: 2,
     model: await modelHash(model),
     shapes,
     seeds: opts.seeds,

@@ -51,6 +51,6 @@ export const averagePoolGrad: GradRule = {
     }
     const scaled = ctx.emit('Mul', [g, ctx.constFloat(inv, [1, 1, ...outSp])]);
     const ones = ctx.constFloat(new Array<number>(C * numel(geo.kernel)).fill(1), [C, 1, ...geo.kernel]);
-    return [convInputGrad(ctx, scaled, ones, geo, C, xS.length, inSp, outSp)];
+    return [convInputGrad(ctx, scaled, ones, [C, 1, ...geo.kernel], geo, C, xS.length, inSp, outSp)];
   },
 };

@@ -1,7 +1,14 @@
 // Subgradient conventions at the kinks, where finite differences say nothing: each rule must give
-// exactly what PyTorch autograd gives at x on the kink (torch.clamp: inclusive bounds; relu: 0 at 0;
-// leaky_relu/elu/prelu: the negative-side slope at 0; hardswish: x/3 + 1/2 on [-3, 3]; hardsigmoid:
-// strict corners; abs: 0 at 0; pow: 0 where the exponent is 0, and no NaN in d/dexponent at base 0).
+// exactly what PyTorch autograd gives at x on the kink (relu: 0 at 0; leaky_relu/elu/prelu: the
+// negative-side slope at 0; hardswish: x/3 + 1/2 on [-3, 3]; hardsigmoid: strict corners; abs: 0 at 0;
+// pow: 0 where the exponent is 0, and no NaN in d/dexponent at base 0).
+// Clip is two PyTorch functions in one ONNX op (clip.ts): Clip(0, 6) is ReLU6 — nn.ReLU6/F.relu6, i.e.
+// hardtanh, whose backward is STRICT at 0 and 6 (hardtanh_backward; TensorFlow's Relu6Grad likewise),
+// and what torchvision's MobileNetV2 exports. The rule used to apply torch.clamp's inclusive
+// convention to it too; it now follows ReLU6's own, because the strict mask can be read from the
+// output (0 < y < 6), which lets ONNX Runtime fuse Conv + Clip (bench/README.md). Every other Clip is
+// a clamp and stays inclusive like torch.clamp (clamp_backward) — e.g. clamp(0, 1) of images, whose
+// saturated pixels sit exactly on a bound.
 // Run in the float64 reference evaluator and in onnxruntime-node float32.
 import { describe, expect, it } from 'vitest';
 import { makeNode, makeTensor, makeValueInfo } from '../../onnx/build.ts';
@@ -33,7 +40,11 @@ const CASES: Case[] = [
   { name: 'Relu: 0 at x = 0', op: 'Relu', opset: 14, expected: { x: (x, g) => (x > 0 ? g : 0) } },
   { name: 'LeakyRelu: α·g at x = 0', op: 'LeakyRelu', opset: 16, attrs: { alpha: { float: 0.25 } }, expected: { x: (x, g) => (x > 0 ? g : 0.25 * g) } },
   { name: 'Elu: α·g at x = 0', op: 'Elu', opset: 9, attrs: { alpha: { float: 0.5 } }, expected: { x: (x, g) => (x > 0 ? g : 0.5 * Math.exp(x) * g) } },
-  { name: 'Clip ReLU6 inputs: inclusive at 0 and 6 (torch.clamp)', op: 'Clip', opset: 13, extra: [{ name: 'lo', value: 0 }, { name: 'hi', value: 6 }], expected: { x: (x, g) => (x >= 0 && x <= 6 ? g : 0) } },
+  { name: 'LeakyRelu α = −0.5: the mask reads x, not y (α·x > 0 for x < 0)', op: 'LeakyRelu', opset: 16, attrs: { alpha: { float: -0.5 } }, expected: { x: (x, g) => (x > 0 ? g : -0.5 * g) } },
+  { name: 'Clip ReLU6 inputs: strict at 0 and 6 (nn.ReLU6 = hardtanh_backward)', op: 'Clip', opset: 13, extra: [{ name: 'lo', value: 0 }, { name: 'hi', value: 6 }], expected: { x: (x, g) => (x > 0 && x < 6 ? g : 0) } },
+  { name: 'Clip ReLU6 attrs opset 9: strict at 0 and 6', op: 'Clip', opset: 9, attrs: { min: { float: 0 }, max: { float: 6 } }, expected: { x: (x, g) => (x > 0 && x < 6 ? g : 0) } },
+  { name: 'Clip(0, 1) inputs: inclusive at 0 and 1 (torch.clamp)', op: 'Clip', opset: 13, extra: [{ name: 'lo', value: 0 }, { name: 'hi', value: 1 }], expected: { x: (x, g) => (x >= 0 && x <= 1 ? g : 0) } },
+  { name: 'Clip(0, 7) inputs: inclusive at 0 (torch.clamp; only exactly (0, 6) is ReLU6)', op: 'Clip', opset: 13, extra: [{ name: 'lo', value: 0 }, { name: 'hi', value: 7 }], expected: { x: (x, g) => (x >= 0 && x <= 7 ? g : 0) } },
   { name: 'Clip attrs opset 9: inclusive at -1 and 1', op: 'Clip', opset: 9, attrs: { min: { float: -1 }, max: { float: 1 } }, expected: { x: (x, g) => (x >= -1 && x <= 1 ? g : 0) } },
   { name: 'Clip opset 11 max only: inclusive at 3', op: 'Clip', opset: 11, extra: [{ name: '', value: 0 }, { name: 'hi', value: 3 }], expected: { x: (x, g) => (x <= 3 ? g : 0) } },
   { name: 'HardSwish: x/3 + 1/2 on [-3, 3] inclusive (PyTorch hardswish_backward)', op: 'HardSwish', opset: 14, expected: { x: (x, g) => (x < -3 ? 0 : x <= 3 ? (x / 3 + 0.5) * g : g) } },

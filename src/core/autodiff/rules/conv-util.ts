@@ -8,6 +8,14 @@
  *  - ∂/∂x: x̄[i] = Σ_{o,k: o·s+k·d−pb=i} ȳ[o]·w[k] = ConvTranspose(ȳ, w; s, d, pads) cropped/padded to
  *    the input length (output_padding r = S + pb + pe − ((k−1)d+1) − s(O−1) ∈ [0, s) covers the rows the
  *    last window never reached).
+ *    For stride 1 (every axis) the same sum is a plain correlation: with j = K−1−k,
+ *    x̄[i] = Σ_j w[K−1−j]·ȳ[i + j·d − pb′], pb′ = (K−1)d − pb, pe′ = S − O + pb (= (K−1)d − pe), i.e.
+ *    Conv(ȳ, w′) with w′ the spatially flipped kernel whose in/out channels are swapped within each
+ *    group (w′[g·Cg + c, m] = flip(w[g·Mg + m, c])), same dilations and group. ONNX Runtime runs that
+ *    as an ordinary (NCHWc, depthwise-capable) Conv at 0.8–1.4× the forward instead of ConvTranspose's
+ *    GEMM + col2im at 1.3–6.5× (bench/conv-backward.ts); for strides > 1 ConvTranspose stays the fastest
+ *    form measured. w′ is computed in the graph (Reshape/Transpose/Gather of w): ONNX Runtime folds it
+ *    into an initializer at session creation when w is constant, and it still works when w is fed.
  *  - ∂/∂w: w̄[m,c,k] = Σ_{n,o} ȳ[n,m,o]·x[n,c,o·s+k·d−pb] = a Conv of x (batch ↔ channel swapped) with
  *    ȳ as the kernel, stride d, dilation s, same pads (groups: input channels regrouped as (g, N)).
  */
@@ -64,11 +72,22 @@ export function convGeometry(ctx: GradContext, inSp: number[], kernelFromWeight?
 }
 
 /**
- * x̄ = ConvTranspose(ȳ, w) sized exactly to `inSp`. `w` is in Conv layout [M, C/group, *k]
- * (which is ConvTranspose's [C_in, C_out/group, *k] for ȳ's M channels). Works for pooling windows that
- * run past the end (ceil_mode): a negative output_padding becomes extra end cropping.
+ * x̄ sized exactly to `inSp`, for ȳ [N, M, *outSp] and `w` in Conv layout [M, C/group, *k] (`wShape`;
+ * which is ConvTranspose's [C_in, C_out/group, *k] for ȳ's M channels). Stride 1 on every axis: a Conv
+ * with the flipped, per-group in/out-swapped kernel ({@link flippedKernel}); otherwise (or when a pad
+ * exceeds the kernel's reach, so the correlation would need negative pads) ConvTranspose. Works for
+ * pooling windows that run past the end (ceil_mode): a negative output_padding becomes extra end
+ * cropping.
  */
-export function convInputGrad(ctx: GradContext, dy: string, w: string, g: ConvGeometry, group: number, rank: number, inSp: number[], outSp: number[]): string {
+export function convInputGrad(ctx: GradContext, dy: string, w: string, wShape: readonly number[], g: ConvGeometry, group: number, rank: number, inSp: number[], outSp: number[]): string {
+  if (g.strides.every((s) => s === 1)) {
+    const reach = g.kernel.map((k, i) => (k - 1) * g.dilations[i]!);
+    const pb = reach.map((r, i) => r - g.begin[i]!);
+    const pe = inSp.map((s, i) => s - outSp[i]! + g.begin[i]!);
+    if ([...pb, ...pe].every((p) => p >= 0)) {
+      return ctx.emit('Conv', [dy, flippedKernel(ctx, w, wShape, group)], { kernel_shape: g.kernel, dilations: g.dilations, pads: [...pb, ...pe], group });
+    }
+  }
   const padsEnd: number[] = [];
   const outPad: number[] = [];
   const fit: boolean[] = [];
@@ -98,6 +117,30 @@ export function convInputGrad(ctx: GradContext, dy: string, w: string, g: ConvGe
     dx = fitEnd(ctx, dx, rank, have, inSp);
   }
   return dx;
+}
+
+/**
+ * The kernel of the stride-1 input gradient as a Conv: w′ [C, M/group, *k] with
+ * w′[g·Cg + c, m, *k] = w[g·Mg + m, c, *(K−1−k)] for w [M, Cg, *K] (Mg = M/group). The channel swap is
+ * a Reshape [group, Mg, Cg, *K] → Transpose → Reshape (a Reshape alone when Mg or Cg is 1, e.g.
+ * depthwise; nothing when both are), the flip one Gather with reversed indices per spatial axis longer
+ * than 1 (valid at every opset). All of it folds to a constant in ONNX Runtime when w is constant.
+ */
+export function flippedKernel(ctx: GradContext, w: string, wShape: readonly number[], group: number): string {
+  const [M, Cg] = wShape as [number, number];
+  const k = wShape.slice(2);
+  const Mg = M / group;
+  let r = w;
+  if (Mg !== 1 && Cg !== 1) {
+    const sp = k.map((_, i) => i + 3);
+    r = group === 1 ? transpose(ctx, r, [1, 0, ...sp.map((a) => a - 1)]) : reshape(ctx, transpose(ctx, reshape(ctx, r, [group, Mg, Cg, ...k]), [0, 2, 1, ...sp]), [Cg * group, Mg, ...k]);
+  } else if (Mg !== Cg) {
+    r = reshape(ctx, r, [Cg * group, Mg, ...k]);
+  }
+  k.forEach((K, i) => {
+    if (K > 1) r = ctx.emit('Gather', [r, ctx.constInt64(Array.from({ length: K }, (_, j) => K - 1 - j))], { axis: i + 2 });
+  });
+  return r;
 }
 
 /**

@@ -2,7 +2,9 @@
  * Backward rule of Conv (1-D/2-D/3-D, groups incl. depthwise, strides, dilations, explicit pads and
  * auto_pad SAME_UPPER/SAME_LOWER/VALID). For y = Conv(x, w) + b (ONNX Conv, all opsets):
  *   x̄ = ConvTranspose(ȳ, w) with the forward strides/dilations/group/pads and output_padding equal to
- *       the stride remainder, so the input size is reproduced exactly (conv-util.ts);
+ *       the stride remainder, so the input size is reproduced exactly — or, for stride 1, the same
+ *       values as a Conv of ȳ with the flipped, in/out-swapped kernel, which ONNX Runtime runs much
+ *       faster (conv-util.ts);
  *   w̄[m,c,k] = Σ_{n,o} ȳ[n,m,o]·x_pad[n, c + ⌊m/M_g⌋·C_g, o·s + k·d]  (a Conv of batch↔channel-swapped x
  *       with ȳ as kernel, stride d, dilation s);
  *   b̄ = Σ_{n,spatial} ȳ.
@@ -25,7 +27,7 @@ export const convGrad: GradRule = {
     const group = ctx.attrInt('group', 1);
     const g = convGeometry(ctx, inSp, wShape.slice(2));
     const res: (string | undefined)[] = [undefined, undefined, undefined];
-    if (ctx.needsGrad(0)) res[0] = convInputGrad(ctx, dy, w!, g, group, rank, inSp, outSp);
+    if (ctx.needsGrad(0)) res[0] = convInputGrad(ctx, dy, w!, wShape, g, group, rank, inSp, outSp);
     if (ctx.needsGrad(1)) res[1] = convWeightGrad(ctx, x!, dy, g, group, xShape, yShape);
     if (b && ctx.needsGrad(2)) res[2] = channelSum(ctx, dy, rank);
     return res;

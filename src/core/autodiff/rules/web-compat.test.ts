@@ -42,6 +42,7 @@ const CASES: GradCase[] = [
   { name: 'PRelu', op: 'PRelu', opset: 16, inputs: [x([2, 3, 2], off0), d('slope', [3, 1])], wrt: ['x', 'slope'] },
   u('Clip', 9, { min: -0.5, max: 0.5 }),
   { name: 'Clip opset 13 inputs', op: 'Clip', opset: 13, inputs: [x([2, 3, 4]), fconst('lo', [0]), fconst('hi', [0.5])], wrt: ['x'] },
+  { name: 'Clip opset 13 ReLU6 (strict mask from the output)', op: 'Clip', opset: 13, inputs: [x([2, 3, 4], (v) => v.forEach((e, i) => (v[i] = 4 * e))), fconst('lo', [0]), fconst('hi', [6])], wrt: ['x'] },
   u('Flatten', 13), { name: 'Reshape', op: 'Reshape', opset: 13, inputs: [x([2, 3, 4]), ints('s', [4, 6])], wrt: ['x'] },
   u('Transpose', 13, { perm: [1, 2, 0] }), u('Identity', 13), u('Dropout', 13),
   { name: 'Squeeze 11', op: 'Squeeze', opset: 11, attrs: { axes: [1] }, inputs: [x([2, 1, 3])], wrt: ['x'] },

@@ -100,6 +100,18 @@ export function select(ctx: GradContext, cond: string, a: string | undefined, b:
   return ta ?? tb ?? ctx.emit('Mul', [ctx.constFloat(0), f(cond)]);
 }
 
+/**
+ * The upstream gradient `g` where the boolean `mask` holds and 0 elsewhere, spelled g·float(mask)
+ * (Cast + Mul): ONNX Runtime runs that several times faster than Where(mask, g, 0), whose scalar-zero
+ * branch takes the generic broadcasting path (bench/README.md), and it exists at every opset.
+ * Unlike {@link select}, a non-finite g at a masked-out position gives NaN (±∞·0 = NaN, as an
+ * upstream NaN or ∞ would reach most of the input through the next Conv anyway), so use it only to
+ * gate an upstream gradient — never to hide a locally computed ∞/NaN (Pow's log 0 uses `select`).
+ */
+export function maskGrad(ctx: GradContext, mask: string, g: string): string {
+  return ctx.emit('Mul', [g, ctx.emit('Cast', [mask], { to: floatDataType(ctx.floatType) })]);
+}
+
 /** Boolean `a >= b` at every opset (GreaterOrEqual only exists from opset 12). */
 export function greaterOrEqual(ctx: GradContext, a: string, b: string): string {
   return ctx.onnxOpset >= 12 ? ctx.emit('GreaterOrEqual', [a, b]) : ctx.emit('Not', [ctx.emit('Less', [a, b])]);
