@@ -53,7 +53,7 @@ function coerce(method: string, spec: ParamSpec, value: unknown): unknown {
     }
     case 'integer[]': {
       if (typeof value === 'string' && spec.choices?.includes(value)) return value;
-      const arr = typeof value === 'number' ? [value] : typeof value === 'string' ? value.split(/[x,]/).map((s) => Number(s)) : value;
+      const arr = typeof value === 'number' ? [value] : typeof value === 'string' ? value.split(/[x,]/).map((s) => (s.trim() === '' ? NaN : Number(s))) : value;
       if (!Array.isArray(arr) || arr.length === 0 || arr.some((x) => typeof x !== 'number' || !Number.isInteger(x))) bad(method, spec, value, 'an integer or a list of integers (e.g. 16 or 3,16,16)');
       for (const x of arr as number[]) checkRange(method, spec, x);
       return [...(arr as number[])];

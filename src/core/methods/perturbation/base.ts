@@ -2,19 +2,26 @@
  * The perturbation family's shared pipeline (Captum's `FeatureAblation` / pytorch-grad-cam's `BaseCAM`
  * role): resolve the score tensor and target, score the unperturbed input once, then push many
  * perturbed copies of the input through the model in batches and reduce each to the target's scalar.
- * Methods only say how to build copy `i` ({@link forwardPerturbed}'s `fill`) and what to do with the
- * scores; they never touch the runtime, batching, padding or timing.
+ * Every perturbation of this family is x̃ = x ⊙ M + b ⊙ (1 − M) for a keep-mask M and a baseline b, so
+ * methods only write masks ({@link forwardMasked}'s `fillMask`) and use the scores; they never touch
+ * the runtime, batching, padding or timing. The masks go to a rewrite of the model that applies them
+ * itself (`masked-input.ts`): JavaScript writes H·W mask values per copy, the runtime does the
+ * C·H·W arithmetic, multithreaded. ({@link forwardPerturbed} takes arbitrary copies built in JS.)
  *
- * Batching: copies are written straight into one reusable `chunk × C·H·W` buffer (no per-copy
+ * Batching: masks (or copies) are written straight into one reusable chunk buffer (no per-copy
  * allocation); a model with a dynamic batch axis gets `batchSize` copies per runtime call (default 64),
  * a model exported with a fixed batch B gets B per call (the last call padded by repeating its last
- * copy, the padding's scores dropped).
+ * copy, the padding's scores dropped). The rewritten model's session lives in the lens's session
+ * cache (same options, released with the lens).
  *
  * {@link definePerturbationMethod} turns a method's one-image computation into the family's
  * `ExplainMethod`: parameter validation with defaults, and inputs with N > 1 images explained one by
  * one and stacked into `[N, 1, H, W]`.
  */
-import { ConvlensError, ErrorCodes } from '../../errors.ts';
+import { ConvlensError, ErrorCodes, isConvlensError } from '../../errors.ts';
+import type { Lens } from '../../lens.ts';
+import { encodeModel } from '../../onnx/codec.ts';
+import { addOutputs } from '../../onnx/rewrite/add-outputs.ts';
 import { sizeOf } from '../../tensor.ts';
 import type { AnyTypedArray, Tensor } from '../../tensor.ts';
 import { imageTensor } from '../input.ts';
@@ -23,6 +30,8 @@ import { resolveParams } from '../params.ts';
 import { DEFAULT_SEED } from '../random.ts';
 import { describeTarget, resolveTarget, scoreTensor, targetScore } from '../target.ts';
 import type { ScoreTensor, Target, TargetSpec } from '../target.ts';
+import { maskedInputModel } from './masked-input.ts';
+import type { MaskedInputNames } from './masked-input.ts';
 import type { ExplainContext, ExplainMeta, ExplainMethod, ExplainResult, ExplainTiming, MethodFamily, ParamSpec } from '../types.ts';
 
 /** Default number of perturbed copies per runtime call for models with a dynamic batch axis. */
@@ -94,34 +103,31 @@ export async function startPerturbation(ctx: ExplainContext): Promise<Perturbati
 
 /**
  * Builds copy `i` of the input. `dst` is that copy's `C·H·W` slot of the chunk buffer (in the input
- * layout, holding garbage from earlier chunks); `slot` is its index in the chunk (`0 .. chunk-1`), for
- * methods that keep per-copy state (RISE's masks) until {@link ScoresCallback} sees the copy's score.
+ * layout, holding garbage from earlier chunks); `slot` is its index in the chunk (`0 .. chunk-1`).
  */
 export type FillCallback = (dst: Float32Array, i: number, slot: number) => void;
 /** Receives the target scores of copies `start .. start + scores.length - 1` (copy `start + j` was built in slot `j`). */
 export type ScoresCallback = (start: number, scores: Float64Array) => void;
 
 /**
- * Scores `total` perturbed copies of the input in batches: `fill` builds each copy, `onScores` gets
- * the target's score of each chunk in order. Returns the scores of all copies.
+ * The chunk loop shared by both forward paths: `runChunk(start, count, rows)` runs copies
+ * `start .. start+count-1` (padded to `rows` for a fixed batch axis) and returns the score tensor.
  */
-export async function forwardPerturbed(run: PerturbationRun, total: number, fill: FillCallback, onScores?: ScoresCallback): Promise<Float64Array> {
-  const { img, chunk, fixedBatch, stats, score, target, ctx } = run;
-  const sample = img.C * img.H * img.W;
+async function scoreChunks(
+  run: PerturbationRun,
+  total: number,
+  runChunk: (start: number, count: number, rows: number) => Promise<Tensor>,
+  onScores?: ScoresCallback,
+): Promise<Float64Array> {
+  const { chunk, fixedBatch, stats, score, target, ctx } = run;
   const all = new Float64Array(total);
-  if (total === 0) return all;
-  const buf = new Float32Array(Math.min(total, chunk) * sample + (fixedBatch && total < chunk ? (chunk - total) * sample : 0));
-  const tail = img.dims.slice(1);
   const rowScores = new Float64Array(chunk);
   for (let start = 0; start < total; start += chunk) {
     const count = Math.min(chunk, total - start);
-    for (let j = 0; j < count; j++) fill(buf.subarray(j * sample, (j + 1) * sample), start + j, j);
-    // A fixed batch axis: pad the last chunk by repeating its last copy.
     const rows = fixedBatch ? chunk : count;
-    for (let j = count; j < rows; j++) buf.copyWithin(j * sample, (count - 1) * sample, count * sample);
     const r0 = performance.now();
     // onnxruntime-node runs synchronously on this thread, so there is nothing to overlap with.
-    const out = (await ctx.lens.run({ dtype: 'float32', dims: [rows, ...tail], data: buf.subarray(0, rows * sample) }, [score.tensor]))[score.tensor]!;
+    const out = await runChunk(start, count, rows);
     stats.runtimeMs += performance.now() - r0;
     stats.runs += 1;
     stats.samples += rows;
@@ -136,6 +142,155 @@ export async function forwardPerturbed(run: PerturbationRun, total: number, fill
     ctx.onProgress?.(start + count, total);
   }
   return all;
+}
+
+/**
+ * Scores `total` perturbed copies of the input in batches: `fill` builds each copy in JavaScript,
+ * `onScores` gets the target's score of each chunk in order. Returns the scores of all copies.
+ * (Perturbations of the form x ⊙ M + b ⊙ (1 − M) should use {@link forwardMasked}, which is faster.)
+ */
+export async function forwardPerturbed(run: PerturbationRun, total: number, fill: FillCallback, onScores?: ScoresCallback): Promise<Float64Array> {
+  const { img, chunk, fixedBatch, score, ctx } = run;
+  const sample = img.C * img.H * img.W;
+  if (total === 0) return new Float64Array(0);
+  const buf = new Float32Array((fixedBatch ? chunk : Math.min(total, chunk)) * sample);
+  const tail = img.dims.slice(1);
+  return scoreChunks(run, total, async (start, count, rows) => {
+    for (let j = 0; j < count; j++) fill(buf.subarray(j * sample, (j + 1) * sample), start + j, j);
+    // A fixed batch axis: pad the last chunk by repeating its last copy.
+    for (let j = count; j < rows; j++) buf.copyWithin(j * sample, (count - 1) * sample, count * sample);
+    return (await ctx.lens.run({ dtype: 'float32', dims: [rows, ...tail], data: buf.subarray(0, rows * sample) }, [score.tensor]))[score.tensor]!;
+  }, onScores);
+}
+
+/**
+ * Writes the keep-mask of copy `i` into `mask` (`H·W` values, row-major, for a per-pixel mask; `C·H·W`
+ * in the input layout for a per-element mask). 1 keeps the input, 0 takes the baseline.
+ */
+export type MaskCallback = (mask: Float32Array, i: number, slot: number) => void;
+/** Like {@link ScoresCallback}, plus the chunk's masks (copy `start + j`'s mask at `j · maskSize`). */
+export type MaskScoresCallback = (start: number, scores: Float64Array, masks: Float32Array) => void;
+
+/** Options for {@link forwardMasked}. */
+export interface MaskedForwardOptions {
+  /** Mask channels: 1 (default; one value per pixel, shared by the channels) or C (one per element). */
+  channels?: number;
+  /**
+   * Where x̃ = x ⊙ M + b ⊙ (1 − M) is computed: `'auto'` (default: inside the model when it can be
+   * rewritten, else in JavaScript), `'graph'` (inside the model, or fail), `'js'`.
+   */
+  mode?: 'auto' | 'graph' | 'js';
+}
+
+/** How a lens runs masked copies for one input geometry: the rewritten model's input names, or null (JS path). */
+type MaskedPlan = { names: MaskedInputNames; key: string } | null;
+
+/**
+ * The masked-input rewrite of `lens` for this geometry, planned once per lens (kept in
+ * `lens.state`); its runtime sessions live in the lens's own session cache and are released with it.
+ */
+async function maskedPlan(lens: Lens, img: ImageTensor, mc: number): Promise<MaskedPlan> {
+  const plans = lens.state('perturbation:masked-input', () => new Map<string, Promise<MaskedPlan>>());
+  const key = `perturbation-mask:${img.layout}:${img.dims.join('x')}:${mc}`;
+  let p = plans.get(key);
+  if (!p) {
+    p = (async () => {
+      try {
+        const { names } = maskedInputModel(await lens.runnableModel(), lens.input.name, { layout: img.layout, C: img.C, H: img.H, W: img.W, maskChannels: mc, source: lens.source });
+        return { names, key };
+      } catch {
+        return null;
+      }
+    })();
+    plans.set(key, p);
+  }
+  return p;
+}
+
+/** Runs the masked-input rewrite (built on first use, cached by the lens) and returns `tensor`. */
+async function runMasked(lens: Lens, img: ImageTensor, mc: number, plan: NonNullable<MaskedPlan>, feeds: Record<string, Tensor>, tensor: string): Promise<Tensor> {
+  const declared = lens.view.outputs.some((o) => o.name === tensor);
+  const build = async (): Promise<Uint8Array> => {
+    const { model } = maskedInputModel(await lens.runnableModel(), lens.input.name, { layout: img.layout, C: img.C, H: img.H, W: img.W, maskChannels: mc, source: lens.source });
+    return encodeModel(declared ? model : addOutputs(model, [tensor], { source: lens.source, unknownType: 'omit' }));
+  };
+  const out = await lens.withSession(`${plan.key}:${declared ? '' : tensor}`, build, (s) => s.run(feeds, [tensor]));
+  return out[tensor]!;
+}
+
+/**
+ * Scores `total` copies x̃ᵢ = x ⊙ Mᵢ + b ⊙ (1 − Mᵢ) of the input — the form of every perturbation in this
+ * family. `fillMask` writes each keep-mask Mᵢ; the model itself computes x̃ᵢ (see `masked-input.ts`),
+ * so only the masks cross into the runtime. Falls back to composing the copies in JavaScript when
+ * the model cannot be rewritten. Returns the scores of all copies.
+ *
+ * @param baseline b, `C·H·W` values in the input layout
+ */
+export async function forwardMasked(
+  run: PerturbationRun,
+  baseline: Float32Array,
+  total: number,
+  fillMask: MaskCallback,
+  onScores?: MaskScoresCallback,
+  opts: MaskedForwardOptions = {},
+): Promise<Float64Array> {
+  const { img, chunk, fixedBatch, score, ctx } = run;
+  const { C, H, W, cStride, pStride } = img;
+  const HW = H * W;
+  const mc = opts.channels ?? 1;
+  if (mc !== 1 && mc !== C) throw new ConvlensError(ErrorCodes.BAD_USAGE, `forwardMasked: mask channels must be 1 or ${C}, got ${mc}`);
+  if (baseline.length !== C * HW) throw new ConvlensError(ErrorCodes.BAD_USAGE, `forwardMasked: baseline has ${baseline.length} values, expected ${C * HW}`);
+  if (total === 0) return new Float64Array(0);
+  const maskSize = mc * HW;
+  const masks = new Float32Array((fixedBatch ? chunk : Math.min(total, chunk)) * maskSize);
+  const x = img.data;
+  const chunkMasks = (start: number, count: number, rows: number): Float32Array => {
+    for (let j = 0; j < count; j++) fillMask(masks.subarray(j * maskSize, (j + 1) * maskSize), start + j, j);
+    for (let j = count; j < rows; j++) masks.copyWithin(j * maskSize, (count - 1) * maskSize, count * maskSize);
+    return masks;
+  };
+  const scores = onScores ? (start: number, s: Float64Array) => onScores(start, s, masks) : undefined;
+  const mode = opts.mode ?? 'auto';
+  const plan = mode === 'js' ? null : await maskedPlan(ctx.lens, img, mc);
+  if (plan) {
+    const imgDims = [1, ...img.dims.slice(1)];
+    const maskDims = (rows: number): number[] => (img.layout === 'NCHW' ? [rows, mc, H, W] : [rows, H, W, mc]);
+    let first = true;
+    try {
+      return await scoreChunks(run, total, async (start, count, rows) => {
+        chunkMasks(start, count, rows);
+        const out = await runMasked(ctx.lens, img, mc, plan, {
+          [plan.names.mask]: { dtype: 'float32', dims: maskDims(rows), data: masks.subarray(0, rows * maskSize) },
+          [plan.names.image]: { dtype: 'float32', dims: imgDims, data: x },
+          [plan.names.base]: { dtype: 'float32', dims: imgDims, data: baseline },
+        }, score.tensor);
+        first = false;
+        return out;
+      }, scores);
+    } catch (e) {
+      // A runtime that rejects the rewritten model (before any result was used) → the JavaScript path.
+      if (!(first && mode === 'auto' && isConvlensError(e) && e.code === ErrorCodes.RUNTIME)) throw e;
+      ctx.lens.state('perturbation:masked-input', () => new Map<string, Promise<MaskedPlan>>()).set(plan.key, Promise.resolve(null));
+    }
+  } else if (mode === 'graph') {
+    throw new ConvlensError(ErrorCodes.UNSUPPORTED_OP, `${ctx.lens.source}: the model cannot be rewritten to apply masks in the graph`, { hint: "use mode 'auto' or 'js'" });
+  }
+  // JavaScript path: x̃ = x ⊙ M + b ⊙ (1 − M) written per copy.
+  return forwardPerturbed(run, total, (dst, i, slot) => {
+    const m = masks.subarray(slot * maskSize, (slot + 1) * maskSize);
+    fillMask(m, i, slot);
+    if (mc === 1) {
+      for (let c = 0; c < C; c++) {
+        const o = c * cStride;
+        for (let q = 0; q < HW; q++) {
+          const k = o + q * pStride, mq = m[q]!;
+          dst[k] = x[k]! * mq + baseline[k]! * (1 - mq);
+        }
+      }
+    } else {
+      for (let k = 0; k < dst.length; k++) dst[k] = x[k]! * m[k]! + baseline[k]! * (1 - m[k]!);
+    }
+  }, scores);
 }
 
 /** Wraps a `H × W` float32 plane as the `[1, 1, H, W]` map tensor. */

@@ -18,9 +18,9 @@
  */
 import { Rng } from '../random.ts';
 import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
-import { definePerturbationMethod, finish, forwardPerturbed, startPerturbation } from './base.ts';
+import { definePerturbationMethod, finish, forwardMasked, startPerturbation } from './base.ts';
 import { weightedRidge } from './linear-model.ts';
-import { fillCoalition, segmentMap, segmentsTensor, setupSuperpixels, superpixelParamSpecs, topSuperpixels } from './superpixel-base.ts';
+import { coalitionMask, segmentMap, segmentsTensor, setupSuperpixels, superpixelParamSpecs, topSuperpixels } from './superpixel-base.ts';
 import type { SuperpixelParams } from './superpixel-base.ts';
 
 /** Parameters of {@link kernelShap}. */
@@ -133,7 +133,7 @@ async function explainOne(ctx: ExplainContext, params: KernelShapParams): Promis
   const { masks, weights } = shapCoalitions(M, nSamples, new Rng(run.seed));
   const empty = new Uint8Array(M);
   // Copy 0 is the all-off coalition (f(∅)); copies 1.. are the sampled coalitions.
-  const y = await forwardPerturbed(run, masks.length + 1, (dst, i) => fillCoalition(dst, i === 0 ? empty : masks[i - 1]!, run.img, sp));
+  const y = await forwardMasked(run, sp.off, masks.length + 1, (mask, i) => coalitionMask(mask, i === 0 ? empty : masks[i - 1]!, sp.seg));
   const f0 = y[0]!;
   const fx = run.fx;
   const total = fx - f0;

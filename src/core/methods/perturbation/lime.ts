@@ -18,9 +18,9 @@
  */
 import { Rng } from '../random.ts';
 import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
-import { definePerturbationMethod, finish, forwardPerturbed, startPerturbation } from './base.ts';
+import { definePerturbationMethod, finish, forwardMasked, startPerturbation } from './base.ts';
 import { weightedRidge } from './linear-model.ts';
-import { fillCoalition, segmentMap, segmentsTensor, setupSuperpixels, superpixelParamSpecs, topSuperpixels } from './superpixel-base.ts';
+import { coalitionMask, segmentMap, segmentsTensor, setupSuperpixels, superpixelParamSpecs, topSuperpixels } from './superpixel-base.ts';
 import type { SuperpixelParams } from './superpixel-base.ts';
 
 /** Parameters of {@link lime}. */
@@ -49,7 +49,7 @@ async function explainOne(ctx: ExplainContext, params: LimeParams): Promise<Expl
   const Z = new Float64Array(n * M);
   Z.fill(1, 0, M);
   for (let i = 1; i < n; i++) for (let k = 0; k < M; k++) Z[i * M + k] = rng.uint32() >>> 31;
-  const y = await forwardPerturbed(run, n, (dst, i) => fillCoalition(dst, Z.subarray(i * M, (i + 1) * M), run.img, sp));
+  const y = await forwardMasked(run, sp.off, n, (mask, i) => coalitionMask(mask, Z.subarray(i * M, (i + 1) * M), sp.seg));
   // Cosine distance to the all-on vector: 1 − |z|/(√|z| √M) = 1 − √(|z|/M) (1 for the empty coalition).
   const w = new Float64Array(n);
   const kw2 = params.kernelWidth * params.kernelWidth;

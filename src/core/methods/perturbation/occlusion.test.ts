@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor.ts';
 import { ortNodeBackend } from '../../../node/ort-node-backend.ts';
 import { openModel } from '../../../node/open-model.ts';
 import { occlusion } from './occlusion.ts';
-import { linearModel, testValues } from './test-models.ts';
+import { denseModel, linearModel, testValues } from './test-models.ts';
 
 const FIX = 'test/fixtures/explain/perturbation';
 const lenses: Lens[] = [];
@@ -105,6 +105,21 @@ describe('occlusion on a linear model (closed form)', () => {
     const probs = await occlusion.explain({ lens, input, target: 0, output: 'probs' }, { window: 3, stride: 3 });
     expect(probs.meta.score.tensor).toBe('probs');
     expect(Math.max(...probs.map.data.map(Math.abs))).toBeLessThanOrEqual(1);
+  });
+
+  it('dense output: a channel summed over a region is explained like the linear model it is', async () => {
+    const K = [[1, -1, 0.5], [0.25, 2, -1]];
+    const lens = lensOf(denseModel(K, C, H, W));
+    const input: Tensor = { dtype: 'float32', dims: [1, C, H, W], data: x };
+    const box = [2, 1, 8, 6] as const;
+    const res = await occlusion.explain({ lens, input, target: { region: box, channel: 1 } }, { window: 3, stride: 2 });
+    // f(x) = Σ_{(y,x)∈box} Σ_c K[1][c] x[c,y,x]: a linear model with weights K[1][c] inside the box.
+    const wBox = new Float32Array(C * H * W);
+    for (let c = 0; c < C; c++) for (let y = box[1]; y < box[3]; y++) for (let xx = box[0]; xx < box[2]; xx++) wBox[(c * H + y) * W + xx] = K[1]![c]!;
+    const want = linearOcclusion(wBox, x, 0, [C, H, W], [3, 3, 3], [3, 2, 2], (c, y, xx) => (c * H + y) * W + xx);
+    expectClose(res.map.data, want.subarray(0, H * W));
+    expect(res.meta.target).toMatchObject({ kind: 'region', channel: 1, box: [2, 1, 8, 6] });
+    expect(res.meta.score.tensor).toBe('seg');
   });
 
   it('explains a batch of images one by one, each with its own top-1 target', async () => {

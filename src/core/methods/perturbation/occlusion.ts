@@ -16,7 +16,7 @@
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import { defaultBlurSigma, makeBaseline } from '../baseline.ts';
 import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
-import { definePerturbationMethod, finish, forwardPerturbed, startPerturbation } from './base.ts';
+import { definePerturbationMethod, finish, forwardMasked, startPerturbation } from './base.ts';
 
 /** Parameters of {@link occlusion}. */
 export interface OcclusionParams {
@@ -75,25 +75,31 @@ async function explainOne(ctx: ExplainContext, params: OcclusionParams): Promise
     counts[a] = Math.ceil(room / stride[a]!) + 1;
   }
   const blurSigma = params.blurSigma === 'auto' ? defaultBlurSigma(H, W) : params.blurSigma;
-  const x = img.data;
   const base = makeBaseline(params.baseline, img, { blurSigma });
   const [nc, nh, nw] = counts as [number, number, number];
   const total = nc * nh * nw;
+  const spansChannels = win[0] >= C;
   // Window k → start corner (Captum numbers windows with the first axis fastest; the order does not
   // change the result).
   const corner = (k: number): [number, number, number] => [(k % nc) * stride[0]!, (Math.floor(k / nc) % nh) * stride[1]!, Math.floor(k / (nc * nh)) * stride[2]!];
-  const fill = (dst: Float32Array, k: number): void => {
-    dst.set(x);
+  // Keep-mask of window k: 1 everywhere but the window. A window over all channels needs one mask
+  // value per pixel; narrower windows need one per element (input layout).
+  const fillMask = (mask: Float32Array, k: number): void => {
+    mask.fill(1);
     const [c0, y0, x0] = corner(k);
     const c1 = Math.min(C, c0 + win[0]), y1 = Math.min(H, y0 + win[1]), x1 = Math.min(W, x0 + win[2]);
+    if (spansChannels) {
+      for (let y = y0; y < y1; y++) mask.fill(0, y * W + x0, y * W + x1);
+      return;
+    }
     for (let c = c0; c < c1; c++) {
       for (let y = y0; y < y1; y++) {
         let o = c * cStride + (y * W + x0) * pStride;
-        for (let xx = x0; xx < x1; xx++, o += pStride) dst[o] = base[o]!;
+        for (let xx = x0; xx < x1; xx++, o += pStride) mask[o] = 0;
       }
     }
   };
-  const scores = await forwardPerturbed(run, total, fill);
+  const scores = await forwardMasked(run, base, total, fillMask, undefined, { channels: spansChannels ? 1 : C });
   // Accumulate Σ diff and Σ coverage per (c, y, x), channel-first.
   const sum = new Float64Array(C * H * W), cover = new Float64Array(C * H * W);
   for (let k = 0; k < total; k++) {
@@ -116,7 +122,6 @@ async function explainOne(ctx: ExplainContext, params: OcclusionParams): Promise
       map[p]! += v / C;
     }
   }
-  const spansChannels = win[0] >= C;
   return finish(run, occlusion, { ...params, window: win, stride, blurSigma }, map, { windows: total, windowCounts: counts }, spansChannels ? {} : { attribution: { dtype: 'float32', dims: [...img.dims], data: attr } });
 }
 

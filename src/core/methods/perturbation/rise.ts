@@ -11,12 +11,13 @@
  * then saliency S = Σᵢ f(x ⊙ Mᵢ) · Mᵢ / (N · p) (Eq. 6 estimated with E[M] = p). With a non-zero
  * `baseline` the masked input is x ⊙ M + b ⊙ (1 − M) (0 = the paper's x ⊙ M). Masks are drawn from the
  * seeded stream mask by mask (s² uniforms, then the row and column offsets), so the result depends on
- * the seed only, not on the batch size. Masks live only for their chunk: memory stays O(batch · H·W).
+ * the seed only, not on the batch size. Masks live only for their chunk (memory O(batch · H·W)) and
+ * are applied inside the model (`forwardMasked`).
  */
 import { defaultBlurSigma, makeBaseline } from '../baseline.ts';
 import { Rng } from '../random.ts';
 import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
-import { definePerturbationMethod, finish, forwardPerturbed, startPerturbation } from './base.ts';
+import { definePerturbationMethod, finish, forwardMasked, startPerturbation } from './base.ts';
 
 /** Parameters of {@link rise}. */
 export interface RiseParams {
@@ -96,35 +97,24 @@ export function riseMasks(H: number, W: number, s: number, p: number, rng: Rng):
 
 async function explainOne(ctx: ExplainContext, params: RiseParams): Promise<ExplainResult> {
   const run = await startPerturbation(ctx);
-  const { img, chunk } = run;
-  const { C, H, W, cStride, pStride } = img;
+  const { img } = run;
+  const { H, W } = img;
   const HW = H * W;
   const blurSigma = params.blurSigma === 'auto' ? defaultBlurSigma(H, W) : params.blurSigma;
-  const x = img.data;
-  const zeroBase = params.baseline === 0;
-  const base = zeroBase ? undefined : makeBaseline(params.baseline, img, { blurSigma });
+  const base = makeBaseline(params.baseline, img, { blurSigma });
   const gen = riseMasks(H, W, params.s, params.p, new Rng(run.seed));
-  const masks = new Float32Array(chunk * HW);
   const sal = new Float64Array(HW);
-  const fill = (dst: Float32Array, _i: number, slot: number): void => {
-    const m = masks.subarray(slot * HW, (slot + 1) * HW);
-    gen.next(m);
-    for (let c = 0; c < C; c++) {
-      const o = c * cStride;
-      if (base) {
-        for (let q = 0; q < HW; q++) {
-          const k = o + q * pStride, b = base[k]!;
-          dst[k] = b + (x[k]! - b) * m[q]!;
-        }
-      } else {
-        for (let q = 0; q < HW; q++) dst[o + q * pStride] = x[o + q * pStride]! * m[q]!;
-      }
+  await forwardMasked(run, base, params.n, (mask) => gen.next(mask), (_start, scores, masks) => {
+    // Σ f(x ⊙ Mᵢ) Mᵢ, four masks per pass over the accumulator.
+    const n = scores.length;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const f0 = scores[j]!, f1 = scores[j + 1]!, f2 = scores[j + 2]!, f3 = scores[j + 3]!;
+      const o0 = j * HW, o1 = o0 + HW, o2 = o1 + HW, o3 = o2 + HW;
+      for (let q = 0; q < HW; q++) sal[q]! += f0 * masks[o0 + q]! + f1 * masks[o1 + q]! + f2 * masks[o2 + q]! + f3 * masks[o3 + q]!;
     }
-  };
-  await forwardPerturbed(run, params.n, fill, (_start, scores) => {
-    for (let j = 0; j < scores.length; j++) {
-      const f = scores[j]!;
-      const o = j * HW;
+    for (; j < n; j++) {
+      const f = scores[j]!, o = j * HW;
       for (let q = 0; q < HW; q++) sal[q]! += f * masks[o + q]!;
     }
   });

@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the superpixel surrogate methods (LIME, KernelSHAP): their common parameters,
- * segmenting the input picture, the "switched-off" image, writing a coalition z ∈ {0,1}^M into an input
- * copy (on superpixels keep the input, off ones take the baseline), and turning per-superpixel weights
+ * segmenting the input picture, the "switched-off" image, turning a coalition z ∈ {0,1}^M into a
+ * keep-mask (on superpixels keep the input, off ones take the baseline), and turning per-superpixel weights
  * into a map plus the top-k report.
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
@@ -97,17 +97,10 @@ export function segmentMeanImage(img: ImageTensor, seg: Segmentation, start: Int
   return out;
 }
 
-/** Writes the input with superpixel k kept where `z[k]` is non-zero and switched off elsewhere. */
-export function fillCoalition(dst: Float32Array, z: ArrayLike<number>, img: ImageTensor, sp: SuperpixelSetup): void {
-  dst.set(img.data);
-  const { C, cStride, pStride } = img;
-  for (let k = 0; k < sp.seg.count; k++) {
-    if (z[k]) continue;
-    for (let i = sp.start[k]!; i < sp.start[k + 1]!; i++) {
-      const q = sp.pixels[i]! * pStride;
-      for (let c = 0; c < C; c++) dst[q + c * cStride] = sp.off[q + c * cStride]!;
-    }
-  }
+/** The per-pixel keep-mask of coalition `z`: 1 on superpixels with `z[k]` non-zero, 0 elsewhere. */
+export function coalitionMask(mask: Float32Array, z: ArrayLike<number>, seg: Segmentation): void {
+  const labels = seg.labels;
+  for (let q = 0; q < labels.length; q++) mask[q] = z[labels[q]!] ? 1 : 0;
 }
 
 /** Paints each pixel with its superpixel's weight. */

@@ -87,3 +87,22 @@ export function reluNet(C: number, H: number, W: number, hidden = 4, seed = 7): 
     },
   };
 }
+
+/**
+ * A dense (segmentation-like) linear model: a 1×1 Conv with weights `K` (`[K, C]`, no bias), input
+ * `[N, C, H, W]`, output `seg` `[N, K, H, W]` with seg[k, y, x] = Σ_c K[k, c] x[c, y, x].
+ */
+export function denseModel(K: readonly number[][], C: number, H: number, W: number): ModelProto {
+  return {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'convlens-test',
+    graph: {
+      name: 'dense',
+      node: [makeNode('Conv', ['x', 'K'], ['seg'], { kernel_shape: [1, 1] }, 'head')],
+      initializer: [makeTensor('K', [K.length, C, 1, 1], K.flat())],
+      input: [makeValueInfo('x', DataType.FLOAT, ['N', C, H, W])],
+      output: [makeValueInfo('seg', DataType.FLOAT, ['N', K.length, H, W])],
+    },
+  };
+}
