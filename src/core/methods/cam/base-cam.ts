@@ -42,7 +42,7 @@ import { inputGeometry, layerGeometry, spatialSize, toCanonical } from './geomet
 import type { InputGeometry, LayerGeometry } from './geometry.ts';
 import type { ChannelOrder } from './layout.ts';
 import { firstComponentProjection } from './linalg.ts';
-import { flipLastAxis, resizeLinear } from './resample.ts';
+import { flipLastAxis, linearResizer } from './resample.ts';
 import { parseReshape } from './tokens.ts';
 
 /** Parameters every CAM method takes. */
@@ -229,6 +229,17 @@ function augmentBatch(input: Tensor, g: InputGeometry): Tensor {
   return tensor('float32', [AUGMENTATIONS.length * n, ...input.dims.slice(1)], out);
 }
 
+/** Default target layers found per lens (the graph walk costs milliseconds; a lens's graph never changes). */
+const defaultLayers = new WeakMap<Lens, Map<string, DefaultLayer>>();
+
+function cachedDefaultLayer(lens: Lens, key: string, find: () => DefaultLayer): DefaultLayer {
+  let m = defaultLayers.get(lens);
+  if (!m) defaultLayers.set(lens, (m = new Map()));
+  let d = m.get(key);
+  if (!d) m.set(key, (d = find()));
+  return d;
+}
+
 /**
  * Runs a CAM method: the library entry point for any batch of images.
  * @throws ConvlensError — BAD_USAGE for a target class out of range, a layer without spatial dims, or
@@ -260,7 +271,7 @@ export async function computeCam<P extends object>(def: CamMethodDef<P>, req: Ca
   const shapeOf = (t: string): readonly number[] | undefined => infos.get(t)?.dims;
   const inputSize: [number, number] = [inGeo.spatial[inGeo.spatial.length - 2] ?? 1, inGeo.spatial[inGeo.spatial.length - 1]!];
   let dflt: DefaultLayer | undefined;
-  const findDefault = (): DefaultLayer => (dflt ??= defaultTargetLayer(lens.view, { score: score.tensor, shapeOf, batch: b0, inputSize, inputOrder: inGeo.order }));
+  const findDefault = (): DefaultLayer => (dflt ??= cachedDefaultLayer(lens, JSON.stringify([score.tensor, b0, input.dims.slice(1), inGeo.order]), () => defaultTargetLayer(lens.view, { score: score.tensor, shapeOf, batch: b0, inputSize, inputOrder: inGeo.order })));
   const asked = layerList(params.layer);
   const layers = asked === 'auto' ? [findDefault().tensor] : asked.map((l) => lens.resolveTensor(l));
   const reshape = parseReshape(params.reshape);
@@ -349,32 +360,21 @@ export async function computeCam<P extends object>(def: CamMethodDef<P>, req: Ca
     let weights: Float64Array | undefined;
     let cam: Float64Array;
     if (def.map) cam = def.map(layer, params);
+    else if (def.weighted) cam = channelSum(def.weighted(layer, params), rows, C, S, params.eigenSmooth);
     else {
-      let weighted: Float64Array;
-      if (def.weighted) weighted = def.weighted(layer, params);
-      else {
-        weights = await def.weights!(layer, run, params);
-        weighted = new Float64Array(rows * C * S);
-        for (let b = 0; b < rows; b++) for (let c = 0; c < C; c++) {
-          const w = weights[b * C + c]!, o = (b * C + c) * S;
-          for (let s = 0; s < S; s++) weighted[o + s] = w * layer.activations[o + s]!;
-        }
-      }
-      cam = new Float64Array(rows * S);
-      for (let b = 0; b < rows; b++) {
-        if (params.eigenSmooth) cam.set(firstComponentProjection(weighted.subarray(b * C * S, (b + 1) * C * S), C, S), b * S);
-        else for (let c = 0; c < C; c++) { const o = (b * C + c) * S; for (let s = 0; s < S; s++) cam[b * S + s]! += weighted[o + s]!; }
-      }
+      weights = await def.weights!(layer, run, params);
+      cam = params.eigenSmooth ? channelSum(weightActivations(weights, layer.activations, rows, C, S), rows, C, S, true) : weightedChannelSum(weights, layer.activations, rows, C, S);
     }
-    for (let i = 0; i < cam.length; i++) if (!(cam[i]! > 0)) cam[i] = 0; // ReLU; NaN (a broken model) also becomes 0
+    relu(cam);
     const coarse = cam.slice();
     const mins = new Float64Array(rows), divs = new Float64Array(rows);
     const scaled = scaleRows(cam, rows, S, mins, divs);
+    // Linear interpolation commutes with the affine normalisation: up(raw) = up(scaled)·div + min.
+    const resizer = linearResizer(g.spatial, inGeo.spatial);
+    const up = new Float64Array(P);
     for (let b = 0; b < rows; b++) {
-      // Linear interpolation commutes with the affine normalisation: up(raw) = up(scaled)·div + min.
-      const up = resizeLinear(scaled.subarray(b * S, (b + 1) * S), g.spatial, inGeo.spatial);
-      const mn = mins[b]!, dv = divs[b]!;
-      for (let p = 0; p < P; p++) { normSum[b * P + p]! += up[p]!; rawSum[b * P + p]! += up[p]! * dv + mn; }
+      resizer.resize(scaled.subarray(b * S, (b + 1) * S), up);
+      accumulateUpsampled(up, normSum, rawSum, b * P, divs[b]!, mins[b]!);
     }
     const coarseOut = deaugment(coarse, N, augs, S, g.spatial[g.spatial.length - 1]!);
     layerResults.push({
@@ -385,20 +385,19 @@ export async function computeCam<P extends object>(def: CamMethodDef<P>, req: Ca
       order: g.order,
       evidence: g.evidence,
       tokens: g.tokens ? { prefix: g.tokens.prefix, height: g.tokens.height, width: g.tokens.width, source: g.tokens.source, reason: g.tokens.reason } : undefined,
-      coarse: tensor('float32', [N, 1, ...g.spatial], Float32Array.from(coarseOut)),
-      weights: weights ? tensor('float32', [N, C], Float32Array.from(weights.subarray(augs > 1 ? N * C : 0, (augs > 1 ? 2 : 1) * N * C))) : undefined,
+      coarse: tensor('float32', [N, 1, ...g.spatial], new Float32Array(coarseOut)),
+      weights: weights ? tensor('float32', [N, C], new Float32Array(weights.subarray(augs > 1 ? N * C : 0, (augs > 1 ? 2 : 1) * N * C))) : undefined,
     });
   }
   // ---- aggregate layers: mean, ReLU, normalise (aggregate_multi_layers)
-  const L = layers.length;
-  for (let i = 0; i < normSum.length; i++) { normSum[i] = Math.max(normSum[i]! / L, 0); rawSum[i] = rawSum[i]! / L; }
+  meanOverLayers(normSum, rawSum, layers.length);
   scaleRows(normSum, rows, P);
   const W = inGeo.spatial[inGeo.spatial.length - 1]!;
   const normalized = deaugment(normSum, N, augs, P, W);
   const raw = deaugment(rawSum, N, augs, P, W);
   return {
-    normalized: tensor('float32', [N, 1, ...inGeo.spatial], Float32Array.from(normalized)),
-    raw: tensor('float32', [N, 1, ...inGeo.spatial], Float32Array.from(raw)),
+    normalized: tensor('float32', [N, 1, ...inGeo.spatial], new Float32Array(normalized)),
+    raw: tensor('float32', [N, 1, ...inGeo.spatial], new Float32Array(raw)),
     layers: layerResults,
     defaultLayer: asked === 'auto' ? dflt : undefined,
     score,
@@ -407,6 +406,58 @@ export async function computeCam<P extends object>(def: CamMethodDef<P>, req: Ca
     counters,
     totalMs: performance.now() - t0,
   };
+}
+
+// The per-pixel loops of the pipeline live in small functions (not inline in the long async
+// `computeCam`), so the JIT optimizes them: inline they ran several times slower, a visible share of a
+// Grad-CAM call (see bench/explain.ts).
+
+/** `Σ_c w[b, c] · A[b, c, s]` → `[rows, S]`, summed over c in order (the values of materialising w·A first). */
+function weightedChannelSum(w: Float64Array, acts: Float32Array, rows: number, C: number, S: number): Float64Array {
+  const cam = new Float64Array(rows * S);
+  for (let b = 0; b < rows; b++) {
+    const o = b * S;
+    for (let c = 0; c < C; c++) {
+      const wc = w[b * C + c]!, a = (b * C + c) * S;
+      for (let s = 0; s < S; s++) cam[o + s]! += wc * acts[a + s]!;
+    }
+  }
+  return cam;
+}
+
+/** `w[b, c] · A[b, c, s]` elementwise → `[rows, C, S]` (eigenSmooth needs the weighted activations). */
+function weightActivations(w: Float64Array, acts: Float32Array, rows: number, C: number, S: number): Float64Array {
+  const out = new Float64Array(rows * C * S);
+  for (let b = 0; b < rows; b++) for (let c = 0; c < C; c++) {
+    const wc = w[b * C + c]!, o = (b * C + c) * S;
+    for (let s = 0; s < S; s++) out[o + s] = wc * acts[o + s]!;
+  }
+  return out;
+}
+
+/** Channel sum of weighted activations `[rows, C, S]` → `[rows, S]`, or their first principal component (eigenSmooth). */
+function channelSum(weighted: Float64Array, rows: number, C: number, S: number, eigenSmooth: boolean): Float64Array {
+  const cam = new Float64Array(rows * S);
+  for (let b = 0; b < rows; b++) {
+    if (eigenSmooth) { cam.set(firstComponentProjection(weighted.subarray(b * C * S, (b + 1) * C * S), C, S), b * S); continue; }
+    for (let c = 0; c < C; c++) { const o = (b * C + c) * S; for (let s = 0; s < S; s++) cam[b * S + s]! += weighted[o + s]!; }
+  }
+  return cam;
+}
+
+/** ReLU in place; NaN (a broken model) also becomes 0. */
+function relu(a: Float64Array): void {
+  for (let i = 0; i < a.length; i++) if (!(a[i]! > 0)) a[i] = 0;
+}
+
+/** Adds one upsampled normalised map to the sums at `at`: `norm += up`, `raw += up·div + min`. */
+function accumulateUpsampled(up: Float64Array, normSum: Float64Array, rawSum: Float64Array, at: number, div: number, min: number): void {
+  for (let p = 0; p < up.length; p++) { normSum[at + p]! += up[p]!; rawSum[at + p]! += up[p]! * div + min; }
+}
+
+/** Mean over `L` layers; the normalised sum is also ReLU'd (aggregate_multi_layers). */
+function meanOverLayers(normSum: Float64Array, rawSum: Float64Array, L: number): void {
+  for (let i = 0; i < normSum.length; i++) { normSum[i] = Math.max(normSum[i]! / L, 0); rawSum[i] = rawSum[i]! / L; }
 }
 
 /** Flips the flipped augmentations back and averages them: `[augs·N, len]` → `[N, len]` (identity when augs = 1). */

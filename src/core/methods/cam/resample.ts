@@ -39,6 +39,24 @@ function linearAxis(inSize: number, outSize: number, alignCorners: boolean): Lin
  * resizeLinear(act, [7, 7], [224, 224], { alignCorners: true });     // UpsamplingBilinear2d
  */
 export function resizeLinear(src: ArrayLike<number>, from: readonly number[], to: readonly number[], opts: { alignCorners?: boolean } = {}): Float64Array {
+  return linearResizer(from, to, opts).resize(src);
+}
+
+/**
+ * A resize from `from` to `to` planned once — the per-axis taps and the intermediate buffers — for
+ * resampling many maps of the same shape (Score-CAM upsamples every channel of the target layer):
+ * `resize(src, out?)` gives exactly {@link resizeLinear}'s values without allocating per call when
+ * `out` (length = product of `to`) is given. Not re-entrant: one resize at a time per resizer.
+ */
+export interface LinearResizer {
+  readonly from: readonly number[];
+  readonly to: readonly number[];
+  /** Resamples `src` (product of `from` values) into `out` (or a new array) and returns it. */
+  resize(src: ArrayLike<number>, out?: Float64Array): Float64Array;
+}
+
+/** Plans a resize (see {@link LinearResizer}); validates sizes like {@link resizeLinear}. */
+export function linearResizer(from: readonly number[], to: readonly number[], opts: { alignCorners?: boolean } = {}): LinearResizer {
   if (from.length !== to.length || from.length < 1 || from.length > 3) {
     throw new ConvlensError(ErrorCodes.BAD_USAGE, `resizeLinear: cannot resize [${from.join(', ')}] to [${to.join(', ')}] (1 to 3 spatial dims, same rank)`);
   }
@@ -47,36 +65,60 @@ export function resizeLinear(src: ArrayLike<number>, from: readonly number[], to
   }
   let n = 1;
   for (const d of from) n *= d;
-  if (src.length !== n) throw new ConvlensError(ErrorCodes.BAD_USAGE, `resizeLinear: ${src.length} values do not fill [${from.join(', ')}]`);
-  let cur: Float64Array = Float64Array.from(src);
-  const shape = [...from];
+  let total = 1;
+  for (const d of to) total *= d;
   // One axis at a time, last axis first (the result does not depend on the order up to rounding).
+  const steps: { axis: LinearAxis; outer: number; inner: number; inLen: number; outLen: number; buf: Float64Array }[] = [];
+  const shape = [...from];
   for (let ax = from.length - 1; ax >= 0; ax--) {
     if (shape[ax] === to[ax]) continue;
-    const a = linearAxis(shape[ax]!, to[ax]!, opts.alignCorners ?? false);
     let outer = 1;
     for (let k = 0; k < ax; k++) outer *= shape[k]!;
     let inner = 1;
     for (let k = ax + 1; k < shape.length; k++) inner *= shape[k]!;
-    const inLen = shape[ax]!, outLen = to[ax]!;
-    const next = new Float64Array(outer * outLen * inner);
-    for (let o = 0; o < outer; o++) {
-      const sBase = o * inLen * inner, dBase = o * outLen * inner;
-      for (let i = 0; i < outLen; i++) {
-        const k = a.i0[i]!, t = a.w1[i]!;
-        const s0 = sBase + k * inner, d0 = dBase + i * inner;
-        if (t === 0) {
-          for (let j = 0; j < inner; j++) next[d0 + j] = cur[s0 + j]!;
-        } else {
-          const s1 = s0 + inner, u = 1 - t;
-          for (let j = 0; j < inner; j++) next[d0 + j] = u * cur[s0 + j]! + t * cur[s1 + j]!;
-        }
+    const axis = linearAxis(shape[ax]!, to[ax]!, opts.alignCorners ?? false);
+    steps.push({ axis, outer, inner, inLen: shape[ax]!, outLen: to[ax]!, buf: new Float64Array(0) });
+    shape[ax] = to[ax]!;
+  }
+  return {
+    from: [...from],
+    to: [...to],
+    resize(src: ArrayLike<number>, out?: Float64Array): Float64Array {
+      if (src.length !== n) throw new ConvlensError(ErrorCodes.BAD_USAGE, `resizeLinear: ${src.length} values do not fill [${from.join(', ')}]`);
+      if (out && out.length !== total) throw new ConvlensError(ErrorCodes.BAD_USAGE, `resizeLinear: the output holds ${out.length} values, [${to.join(', ')}] needs ${total}`);
+      if (steps.length === 0) {
+        const res = out ?? new Float64Array(total);
+        for (let i = 0; i < n; i++) res[i] = src[i]!;
+        return res;
+      }
+      let cur: ArrayLike<number> = src;
+      for (let si = 0; si < steps.length; si++) {
+        const st = steps[si]!;
+        const size = st.outer * st.outLen * st.inner;
+        const next = si === steps.length - 1 ? (out ?? new Float64Array(size)) : st.buf.length === size ? st.buf : (st.buf = new Float64Array(size));
+        resampleAxis(cur, next, st.axis, st.outer, st.inner, st.inLen, st.outLen);
+        cur = next;
+      }
+      return cur as Float64Array;
+    },
+  };
+}
+
+/** One axis of a separable linear resize (`cur` → `next`, both row-major). */
+function resampleAxis(cur: ArrayLike<number>, next: Float64Array, a: LinearAxis, outer: number, inner: number, inLen: number, outLen: number): void {
+  for (let o = 0; o < outer; o++) {
+    const sBase = o * inLen * inner, dBase = o * outLen * inner;
+    for (let i = 0; i < outLen; i++) {
+      const k = a.i0[i]!, t = a.w1[i]!;
+      const s0 = sBase + k * inner, d0 = dBase + i * inner;
+      if (t === 0) {
+        for (let j = 0; j < inner; j++) next[d0 + j] = +cur[s0 + j]!;
+      } else {
+        const s1 = s0 + inner, u = 1 - t;
+        for (let j = 0; j < inner; j++) next[d0 + j] = u * cur[s0 + j]! + t * cur[s1 + j]!;
       }
     }
-    cur = next;
-    shape[ax] = outLen;
   }
-  return cur;
 }
 
 /**

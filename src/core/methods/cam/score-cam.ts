@@ -14,7 +14,7 @@ import { sizeOf, tensor } from '../../tensor.ts';
 import { targetScore } from '../target.ts';
 import { defineCamMethod } from './base-cam.ts';
 import { fixedBatch, forward } from './cam-runtime.ts';
-import { resizeLinear } from './resample.ts';
+import { linearResizer } from './resample.ts';
 import { sliceBatch } from '../../runtime/batch.ts';
 
 export const scoreCam = defineCamMethod({
@@ -33,21 +33,20 @@ export const scoreCam = defineCamMethod({
     const total = n * C;
     const scores = new Float64Array(total);
     const cin = g.channels;
+    // Planned once: every channel map is resized with the same taps into the same buffer, and the
+    // chunk buffer is reused (no per-channel or per-chunk allocation).
+    const resizer = linearResizer(geometry.spatial, g.spatial, { alignCorners: true });
+    const up = new Float64Array(P);
+    const mask = new Float64Array(P);
+    const buf = new Float32Array(Math.min(total, chunk) * rowLen);
     for (let start = 0; start < total; start += chunk) {
       const end = Math.min(total, start + chunk);
-      const batch = new Float32Array((end - start) * rowLen);
+      const batch = buf.subarray(0, (end - start) * rowLen);
       for (let r = start; r < end; r++) {
         const b = Math.floor(r / C), ch = r % C;
-        const up = resizeLinear(activations.subarray((b * C + ch) * S, (b * C + ch + 1) * S), geometry.spatial, g.spatial, { alignCorners: true });
-        let mn = Infinity, mx = -Infinity;
-        for (let p = 0; p < P; p++) { const v = up[p]!; if (v < mn) mn = v; if (v > mx) mx = v; }
-        const d = mx - mn + 1e-8;
-        const src = b * rowLen, dst = (r - start) * rowLen;
-        for (let p = 0; p < P; p++) {
-          const m = (up[p]! - mn) / d;
-          if (g.order === 'channels-first') for (let k = 0; k < cin; k++) batch[dst + k * P + p] = x[src + k * P + p]! * m;
-          else for (let k = 0; k < cin; k++) batch[dst + p * cin + k] = x[src + p * cin + k]! * m;
-        }
+        resizer.resize(activations.subarray((b * C + ch) * S, (b * C + ch + 1) * S), up);
+        normalizedMask(up, mask);
+        maskInput(x, b * rowLen, mask, batch, (r - start) * rowLen, cin, P, g.order === 'channels-first');
       }
       const out = (await forward(lens, tensor('float32', [end - start, ...input.dims.slice(1)], batch), [run.score], { batchSize: chunk, counters: run.counters }))[run.score]!;
       for (let r = start; r < end; r++) scores[r] = targetScore(sliceBatch(out, r - start, r - start + 1), targets[Math.floor(r / C)]!)[0]!;
@@ -65,3 +64,26 @@ export const scoreCam = defineCamMethod({
     return w;
   },
 });
+
+/** pytorch-grad-cam's mask: `(up − min) / (max − min + 1e-8)` of one upsampled activation map. */
+function normalizedMask(up: Float64Array, out: Float64Array): void {
+  let mn = Infinity, mx = -Infinity;
+  for (let p = 0; p < up.length; p++) { const v = up[p]!; if (v < mn) mn = v; if (v > mx) mx = v; }
+  const d = mx - mn + 1e-8;
+  for (let p = 0; p < up.length; p++) out[p] = (up[p]! - mn) / d;
+}
+
+/** Writes image row `x[src..]` ⊙ `mask` (broadcast over the `cin` channels) into `dst[at..]`. */
+function maskInput(x: Float32Array, src: number, mask: Float64Array, dst: Float32Array, at: number, cin: number, P: number, channelsFirst: boolean): void {
+  if (channelsFirst) {
+    for (let k = 0; k < cin; k++) {
+      const s0 = src + k * P, d0 = at + k * P;
+      for (let p = 0; p < P; p++) dst[d0 + p] = x[s0 + p]! * mask[p]!;
+    }
+  } else {
+    for (let p = 0; p < P; p++) {
+      const m = mask[p]!, s0 = src + p * cin, d0 = at + p * cin;
+      for (let k = 0; k < cin; k++) dst[d0 + k] = x[s0 + k]! * m;
+    }
+  }
+}

@@ -89,6 +89,16 @@ function buildBaselines(p: GradientPipeline, params: IntegratedGradientsParams, 
   return { data: out, blurSigma };
 }
 
+/** `out = base + a·(x − base)`: one point of the straight path (a small function, so the JIT optimizes it). */
+function lerpInto(out: Float32Array, base: Float32Array, x: Float32Array, a: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = base[i]! + a * (x[i]! - base[i]!);
+}
+
+/** `acc[at + i] += w · g[i]` (the quadrature sum, in float64). */
+function addScaled(acc: Float64Array, at: number, w: number, g: Float32Array): void {
+  for (let i = 0; i < g.length; i++) acc[at + i]! += w * g[i]!;
+}
+
 export const integratedGradients = defineGradientMethod<IntegratedGradientsParams>({
   id: 'ig',
   title: 'Integrated Gradients',
@@ -117,16 +127,13 @@ export const integratedGradients = defineGradientMethod<IntegratedGradientsParam
       fill(b, k, out) {
         const x = p.item(b);
         const bl = base.subarray(b * g.itemSize, (b + 1) * g.itemSize);
-        const a = k < steps ? alphas[k]! : 0;
-        for (let i = 0; i < out.length; i++) out[i] = bl[i]! + a * (x[i]! - bl[i]!);
+        lerpInto(out, bl, x, k < steps ? alphas[k]! : 0);
       },
       weight: (_b, k) => (k < steps ? 1 : 0),
       consume(b, k, grad, score) {
         if (k === (zeroAt >= 0 ? zeroAt : steps)) fBase[b] = score;
         if (k >= steps) return;
-        const w = weights[k]!;
-        const off = b * g.itemSize;
-        for (let i = 0; i < grad.length; i++) total[off + i] += w * grad[i]!;
+        addScaled(total, b * g.itemSize, weights[k]!, grad);
       },
     });
     const attribution = new Float32Array(total.length);
