@@ -4,12 +4,20 @@ their labels files, samples/shapes/ (2 per class + masks) and samples/shapes-eva
 
     /usr/bin/python3 scripts/demo-models/train_shapes.py
 
-Architecture (4 conv blocks, GAP + Linear head so CAM applies):
-  features: conv1 Conv(3->16,3x3,p1) bn1 relu1 pool1   -> 16x32x32
-            conv2 Conv(16->32,3x3,p1) bn2 relu2 pool2  -> 32x16x16
-            conv3 Conv(32->64,3x3,p1) bn3 relu3 pool3  -> 64x8x8
-            conv4 Conv(64->64,3x3,p1) bn4 relu4        -> 64x8x8   (CAM target layer)
+Architecture (4 conv blocks, GAP + Linear head so CAM applies; last feature map 16x16, stride 4):
+  features: conv1 Conv(3->16,3x3,p1) bn1 relu1 pool1              -> 16x32x32
+            conv2 Conv(16->32,3x3,p1) bn2 relu2 pool2             -> 32x16x16
+            conv3 Conv(32->64,3x3,p2,dilation 2) bn3 relu3        -> 64x16x16
+            blur3 AvgPool(3x3, stride 1, p1, count_include_pad=False) -> 64x16x16
+            conv4 Conv(64->64,3x3,p2,dilation 2) bn4 relu4        -> 64x16x16
+            blur4 AvgPool(3x3, stride 1, p1, count_include_pad=False) -> 64x16x16 (default CAM layer)
   gap: GlobalAveragePool -> flatten -> classifier: Linear(64->6) -> logits
+Why: with a third MaxPool the last map was 8x8 and CAM peaks sat on coarse cells just outside thin
+shapes. Two MaxPools keep a 16x16 grid (4 px cells); the dilated conv3/conv4 keep a 50 px receptive field
+(objects span 20-44 px) and blur3 fills the gaps between their taps. This network's class evidence peaks
+on corners and tips, whose apex pixels lie on the mask border: blur4 (before the pooling, so the logits
+barely change) pools each corner's evidence with its neighbourhood, and the CAM peak lands inside the
+object (Grad-CAM on samples/shapes-eval: 59/60 strictly inside the mask at blur4, 53/60 at relu4).
 Input: 1x3x64x64 RGB, pixel/255 then (x-0.5)/0.25 per channel.
 """
 from __future__ import annotations
@@ -30,19 +38,25 @@ SEED = 4321
 MEAN, STD = [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]
 
 
-def block(i: int, cin: int, cout: int, pool: bool) -> list[tuple[str, nn.Module]]:
-    layers = [(f"conv{i}", nn.Conv2d(cin, cout, 3, padding=1, bias=False)),
+def block(i: int, cin: int, cout: int, pool: bool, dilation: int = 1) -> list[tuple[str, nn.Module]]:
+    layers = [(f"conv{i}", nn.Conv2d(cin, cout, 3, padding=dilation, dilation=dilation, bias=False)),
               (f"bn{i}", nn.BatchNorm2d(cout)), (f"relu{i}", nn.ReLU())]
     if pool:
         layers.append((f"pool{i}", nn.MaxPool2d(2)))
     return layers
 
 
+def blur(i: int) -> list[tuple[str, nn.Module]]:
+    """A fixed 3x3 box blur (stride 1, borders averaged over the cells inside the map)."""
+    return [(f"blur{i}", nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False))]
+
+
 class ShapesCNN(nn.Module):
     def __init__(self, n_classes: int = len(CLASSES)) -> None:
         super().__init__()
         self.features = nn.Sequential(OrderedDict(
-            block(1, 3, 16, True) + block(2, 16, 32, True) + block(3, 32, 64, True) + block(4, 64, 64, False)))
+            block(1, 3, 16, True) + block(2, 16, 32, True) + block(3, 32, 64, False, dilation=2) + blur(3)
+            + block(4, 64, 64, False, dilation=2) + blur(4)))
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.classifier = nn.Linear(64, n_classes)
@@ -120,8 +134,9 @@ def main() -> None:
     acc = evaluate(model, Xte, Yte)
     print(f"shapes test accuracy: {acc:.4f} ({len(xte)} held-out images), training {secs:.1f}s")
 
-    desc = ("convlens demo: shapes CNN (4 Conv+BatchNorm+ReLU blocks, MaxPool after the first 3, "
-            "GlobalAveragePool + Linear) classifying one shape per 64x64 RGB image into "
+    desc = ("convlens demo: shapes CNN (4 Conv+BatchNorm+ReLU blocks, MaxPool after the first 2, dilation 2 "
+            "in the last 2, a fixed 3x3 average blur after the 3rd and after the 4th, so the last feature map "
+            "is 16x16; GlobalAveragePool + Linear) classifying one shape per 64x64 RGB image into "
             f"{', '.join(CLASSES)}; trained on a procedural seeded dataset, held-out test accuracy {acc:.4f}. "
             "Input: RGB, pixel/255 then (x-0.5)/0.25 per channel. BatchNorm is folded into the convs by the "
             "exporter.")

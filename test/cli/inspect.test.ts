@@ -50,7 +50,7 @@ describe('convlens inspect', () => {
     const r = cli(['inspect', '--model', 'models/shapes-cnn.onnx']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/features\.conv1\s+1x16x64x64|features\.conv1\s+\[1,16,64,64\]/);
-    expect(r.stdout).toMatch(/14 layers, 60,902 parameters/);
+    expect(r.stdout).toMatch(/15 layers, 60,902 parameters/);
   });
 
   it('takes --input-shape for other sizes and rejects a contradicting one', () => {

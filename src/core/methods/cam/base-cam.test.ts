@@ -100,17 +100,17 @@ describe('CAM and Grad-CAM on a GAP + linear head', () => {
     expect(maxAbsDiff(a.normalized.data as Float32Array, b.normalized.data as Float32Array)).toBeLessThan(1e-5);
     const ra = a.layers[0]!.coarse.data as Float32Array, rb = b.layers[0]!.coarse.data as Float32Array;
     let mx = 0;
-    for (let i = 0; i < ra.length; i++) mx = Math.max(mx, Math.abs(ra[i]! - 64 * rb[i]!));
+    for (let i = 0; i < ra.length; i++) mx = Math.max(mx, Math.abs(ra[i]! - 256 * rb[i]!)); // the CAM layer is 16x16
     expect(mx / Math.max(...ra)).toBeLessThan(1e-5);
   });
   it('the default layer is reported with its reason and CAM found the head', async () => {
     const r = await cam.explain({ lens: shapes, input: tensor('float32', [1, 3, 64, 64], rows(x3, 0).slice()) });
     const extras = r.meta.extras as { defaultLayer: { tensor: string; reason: string }; layers: { tensor: string }[] };
-    expect(extras.defaultLayer.tensor).toBe('/features/relu4/Relu_output_0');
+    expect(extras.defaultLayer.tensor).toBe('/features/blur4/AveragePool_output_0');
     expect(extras.defaultLayer.reason).toMatch(/GlobalAveragePool/);
     expect(r.map.dims).toEqual([1, 1, 64, 64]);
     expect(r.arrays!.normalized!.dims).toEqual([1, 1, 64, 64]);
-    expect(r.arrays!.coarse!.dims).toEqual([1, 1, 8, 8]);
+    expect(r.arrays!.coarse!.dims).toEqual([1, 1, 16, 16]);
     expect(r.arrays!.weights!.dims).toEqual([1, 64]);
     expect(r.meta.params).toMatchObject({ layer: 'auto', augSmooth: false, eigenSmooth: false, reshape: 'auto', layout: 'auto' });
     expect(r.meta.score.tensor).toBe('logits');
@@ -303,7 +303,7 @@ describe('errors', () => {
     const e = await caught(computeCam(gradCam.def, { lens: shapes, input: x3, params: { layer: 'gap' } }));
     expect(e.code).toBe('E_BAD_USAGE');
     expect(e.message).toMatch(/\/gap\/GlobalAveragePool_output_0.*\[1, 64, 1, 1\].*spatial/);
-    expect(e.hint).toMatch(/features\.relu4.*--reshape tokens:HxW/);
+    expect(e.hint).toMatch(/features\.blur4.*--reshape tokens:HxW/);
     const f = await caught(computeCam(gradCam.def, { lens: shapes, input: x3, params: { layer: 'classifier' } }));
     expect(f.message).toMatch(/has no spatial dims/);
   });

@@ -25,8 +25,8 @@ async function dflt(path: string) {
 }
 
 const EXPECTED: [string, string, string, RegExp][] = [
-  ['models/shapes-cnn.onnx', 'features.relu4', '/features/relu4/Relu_output_0', /before GlobalAveragePool "\/gap\/GlobalAveragePool"/],
-  ['models/shapes-cnn-softmax.onnx', 'features.relu4', '/features/relu4/Relu_output_0', /GlobalAveragePool/],
+  ['models/shapes-cnn.onnx', 'features.blur4', '/features/blur4/AveragePool_output_0', /before GlobalAveragePool "\/gap\/GlobalAveragePool"/],
+  ['models/shapes-cnn-softmax.onnx', 'features.blur4', '/features/blur4/AveragePool_output_0', /GlobalAveragePool/],
   ['models/mnist-cnn.onnx', 'features.relu3', '/features/relu3/Relu_output_0', /\[1,64,7,7\]/],
   ['test/fixtures/models/resnet18_narrow.onnx', 'layer4.1.relu_1', '/layer4/layer4.1/relu_1/Relu_output_0', /avgpool/],
   ['test/fixtures/models/mobilenet_v2.onnx', 'features.18.2', '/features/features.18/features.18.2/Clip_output_0', /GlobalAveragePool/],

@@ -1,15 +1,16 @@
 // Ground truth on the shapes demo model: on the 60 images of samples/shapes-eval (one shape each, with a
-// pixel mask), how often does each CAM method's peak (argmax of the normalised map at the default layer
-// features.relu4, 8x8, explaining the labelled class) fall on the object?
+// pixel mask), how often does each CAM method's peak (argmax of the normalised map upsampled to 64x64, at
+// the default layer features.blur4, 16x16, explaining the labelled class) fall inside the object?
 //
-// Two criteria are measured and printed for every method:
-// - strict: the peak pixel is inside the mask (the issue's wording);
-// - half-cell: a mask pixel lies within half a target-layer cell (4 px: relu4 has stride 8) of the peak.
-// This model's last-layer detectors respond most to object edges, so its 8x8 maps often peak on a
-// border cell whose centre lies just outside the mask: Grad-CAM scores 63% strict, CAM — identical to
-// Grad-CAM on a GAP + linear head — the same, and the PyTorch references (parity.test.ts) give the same
-// maps, so the strict figure is the model's, not the pipeline's.
-// Asserted: Grad-CAM ≥ 90% half-cell and ≥ 60% strict; every method ≥ 3× chance (mean mask coverage).
+// Two figures are printed for every method: strict (the peak pixel is inside the mask, the issue's
+// criterion) and within 4 px (a mask pixel lies within 4 px, one 16x16 cell, of the peak).
+// The model (scripts/demo-models/train_shapes.py) keeps a 16x16 last feature map (two MaxPools, dilated
+// conv3/conv4) and ends its features with a fixed 3x3 box blur (blur4) after relu4: class evidence peaks
+// on the shapes' corners and tips, whose apex pixels sit on the mask border, and the blur pools each
+// corner's evidence with its neighbourhood so the peak lands inside. (At features.relu4 itself Grad-CAM
+// scores 88.3% strict; the former 8x8 model scored 63%.)
+// Asserted: Grad-CAM's peak strictly inside the mask on >= 90% of the images (CAM and HiResCAM equal
+// Grad-CAM on this GAP + linear head); every method >= 3x chance (the mean mask coverage).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,14 +24,14 @@ import { camMethods, computeCam } from './index.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const EVAL = `${REPO}samples/shapes-eval/`;
-const HALF_CELL = 4;
+const NEAR = 4;
 
 let lens: Lens;
 let input: Tensor<'float32'>;
 let masks: Raster[];
 let classes: number[];
 let chance = 0;
-const table = new Map<string, { strict: number; halfCell: number }>();
+const table = new Map<string, { strict: number; near: number }>();
 
 beforeAll(async () => {
   lens = await openModel(`${REPO}models/shapes-cnn.onnx`);
@@ -46,13 +47,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (table.size) {
-    const rows = [...table].map(([m, r]) => `  ${m.padEnd(12)} ${(100 * r.strict).toFixed(1).padStart(5)}%   ${(100 * r.halfCell).toFixed(1).padStart(5)}%`);
-    console.log(`CAM peak on the object, samples/shapes-eval (60 images, labelled class, layer features.relu4); chance ${(100 * chance).toFixed(1)}%\n  method        strict   within ${HALF_CELL} px\n${rows.join('\n')}`);
+    const rows = [...table].map(([m, r]) => `  ${m.padEnd(12)} ${(100 * r.strict).toFixed(1).padStart(5)}%   ${(100 * r.near).toFixed(1).padStart(5)}%`);
+    console.log(`CAM peak on the object, samples/shapes-eval (60 images, labelled class, layer features.blur4); chance ${(100 * chance).toFixed(1)}%\n  method        strict   within ${NEAR} px\n${rows.join('\n')}`);
   }
   await lens.dispose();
 });
 
-function hitRates(normalized: Tensor): { strict: number; halfCell: number } {
+function hitRates(normalized: Tensor): { strict: number; near: number } {
   const [n, , h, w] = normalized.dims as [number, number, number, number];
   const d = normalized.data as Float32Array;
   let strict = 0, near = 0;
@@ -65,10 +66,10 @@ function hitRates(normalized: Tensor): { strict: number; halfCell: number } {
     const px = arg % w, py = Math.floor(arg / w);
     if (inMask(px, py)) strict++;
     let close = false;
-    for (let dy = -HALF_CELL; dy <= HALF_CELL && !close; dy++) for (let dx = -HALF_CELL; dx <= HALF_CELL; dx++) if (dx * dx + dy * dy <= HALF_CELL ** 2 && inMask(px + dx, py + dy)) { close = true; break; }
+    for (let dy = -NEAR; dy <= NEAR && !close; dy++) for (let dx = -NEAR; dx <= NEAR; dx++) if (dx * dx + dy * dy <= NEAR ** 2 && inMask(px + dx, py + dy)) { close = true; break; }
     if (close) near++;
   }
-  return { strict: strict / n, halfCell: near / n };
+  return { strict: strict / n, near: near / n };
 }
 
 describe('CAM peaks fall on the object (samples/shapes-eval)', () => {
@@ -76,14 +77,12 @@ describe('CAM peaks fall on the object (samples/shapes-eval)', () => {
     it(m.id, async () => {
       const res = await computeCam(m.def, { lens, input, target: classes });
       expect(res.normalized.dims).toEqual([60, 1, 64, 64]);
-      expect(res.layers[0]!.tensor).toBe('/features/relu4/Relu_output_0');
+      expect(res.layers[0]!.tensor).toBe('/features/blur4/AveragePool_output_0');
+      expect(res.layers[0]!.coarse.dims).toEqual([60, 1, 16, 16]);
       const r = hitRates(res.normalized);
       table.set(m.id, r);
       expect(r.strict).toBeGreaterThan(3 * chance);
-      if (m.id === 'gradcam') {
-        expect(r.halfCell).toBeGreaterThanOrEqual(0.9);
-        expect(r.strict).toBeGreaterThanOrEqual(0.6);
-      }
+      if (m.id === 'gradcam') expect(r.strict).toBeGreaterThanOrEqual(0.9);
     });
   }
 });

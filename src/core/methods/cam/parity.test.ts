@@ -1,5 +1,5 @@
 // CAM parity with PyTorch: every CAM method, eigenSmooth, augSmooth and several target layers on two
-// committed models (models/shapes-cnn.onnx at features.relu4 on two sample images, top-1 targets;
+// committed models (models/shapes-cnn.onnx at features.blur4 on two sample images, top-1 targets;
 // test/fixtures/models/resnet18_narrow.onnx at layer4 / layer3+layer4 on two random inputs, classes
 // 3 and 7). References: scripts/fixtures/cam_refs.py (own PyTorch implementations of the published
 // equations with pytorch-grad-cam's conventions) → test/fixtures/explain/cam/. Tolerances from the issue:
