@@ -66,6 +66,7 @@ describe('CAM maps match the PyTorch references', () => {
         const got = res.layers[i]!.coarse;
         expect(got.dims).toEqual([ref.dims[0], 1, ...ref.dims.slice(1)]);
         const e = compare(got.data as Float32Array, ref.data as Float32Array);
+        if (process.env.CONVLENS_PARITY_REPORT) console.log(`parity ${c.method} ${c.model} raw[${i}] rel ${e.rel.toExponential(2)}`);
         expect(e.rel, `raw map of layer ${i}: worst at ${e.at}`).toBeLessThan(1e-4);
       });
       if (c.raw.length === 1) {
@@ -81,6 +82,7 @@ describe('CAM maps match the PyTorch references', () => {
       const ref = npy(c.normalized);
       expect(res.normalized.dims).toEqual([ref.dims[0], 1, ...ref.dims.slice(1)]);
       const e = compare(res.normalized.data as Float32Array, ref.data as Float32Array);
+      if (process.env.CONVLENS_PARITY_REPORT) console.log(`parity ${c.method} ${c.model} normalized abs ${e.abs.toExponential(2)}`);
       expect(e.abs, `normalized map: worst at ${e.at}`).toBeLessThan(1e-3);
     });
   }

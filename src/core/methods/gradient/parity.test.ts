@@ -42,6 +42,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): { rel: number; at: 
 function expectClose(got: Tensor, ref: Tensor, what: string): void {
   expect(got.dims, `${what} dims`).toEqual(ref.dims);
   const { rel, at } = relErr(got.data as Float32Array, ref.data as Float32Array);
+  if (process.env.CONVLENS_PARITY_REPORT) console.log(`parity ${what} rel ${rel.toExponential(2)}`);
   expect(rel, `${what}: relative error ${rel.toExponential(2)} at index ${at}`).toBeLessThanOrEqual(1e-4);
 }
 
