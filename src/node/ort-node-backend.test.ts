@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../core/onnx/codec.ts';
 import { runBatched } from '../core/runtime/batch.ts';
 import { resolveBackend } from '../core/runtime/registry.ts';
-import { float64Conv, identityTypes, TINY_CNN_X0, tinyCnn, tinyFloat64 } from '../core/runtime/tiny-models.ts';
+import { TINY_CNN_X0, tinyCnn } from '../core/runtime/tiny-models.ts';
 import type { Tensor } from '../core/tensor.ts';
+import { expectFloat64ConvRejected, expectFloat64Graph, expectTypesRoundTrip, TINY_X2 as x2, TINY_Y2 as Y } from '../../test/ort-backend-checks.ts';
 import { ortNodeBackend } from './ort-node-backend.ts';
 import './index.ts';
-
-const x2: Tensor = { dtype: 'float32', dims: [2, 1, 4, 4], data: Float32Array.from([...TINY_CNN_X0, ...TINY_CNN_X0.map((v) => -v)]) };
-const Y = [44.5, 195, 10, 56.5, 361, 2]; // worked out by hand in tiny-models.ts
 
 describe('onnxruntime-node backend', () => {
   it('is what the Node entry point resolves by default', async () => {
@@ -28,35 +26,11 @@ describe('onnxruntime-node backend', () => {
     await expect(s.run({ x: x2 })).rejects.toMatchObject({ code: 'E_RUNTIME', message: expect.stringContaining('released') });
   });
 
-  it('runs a float64 graph made of ops with double kernels', async () => {
-    const s = await ortNodeBackend.createSession(encodeModel(tinyFloat64()));
-    const { y } = await s.run({ x: { dtype: 'float64', dims: [2, 2], data: Float64Array.from([1, 1, -1, 2]) } });
-    expect(y!.data).toBeInstanceOf(Float64Array);
-    expect([...(y!.data as Float64Array)]).toEqual([3.1, 0, 3.1, 1.75]);
-    await s.release();
-  });
+  it('runs a float64 graph made of ops with double kernels', () => expectFloat64Graph(ortNodeBackend));
 
-  it('names the op and node when a float64 op has no kernel', async () => {
-    const err = await ortNodeBackend.createSession(encodeModel(float64Conv()), { source: 'f64.onnx' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'E_RUNTIME', details: { op: 'Conv', node: 'conv64', opset: 11 } });
-    expect((err as Error).message).toContain("f64.onnx: onnxruntime-node has no kernel for Conv (opset 11) node 'conv64'");
-  });
+  it('names the op and node when a float64 op has no kernel', () => expectFloat64ConvRejected(ortNodeBackend, 'onnxruntime-node'));
 
-  it('round-trips int64 (past 2^53), bool and float16', async () => {
-    const s = await ortNodeBackend.createSession(encodeModel(identityTypes()));
-    const big = 2n ** 60n + 7n;
-    const r = await s.run({
-      i: { dtype: 'int64', dims: [2], data: BigInt64Array.from([big, -3n]) },
-      b: { dtype: 'bool', dims: [2], data: Uint8Array.from([1, 0]) },
-      h: { dtype: 'float16', dims: [2], data: Uint16Array.from([0x3c00, 0xc000]) },
-    });
-    expect([...(r.io!.data as BigInt64Array)]).toEqual([big, -3n]);
-    expect(r.bo!.dtype).toBe('bool');
-    expect([...(r.bo!.data as Uint8Array)]).toEqual([1, 0]);
-    expect(r.ho!.data).toBeInstanceOf(Uint16Array);
-    expect([...(r.ho!.data as Uint16Array)]).toEqual([0x3c00, 0xc000]);
-    await s.release();
-  });
+  it('round-trips int64 (past 2^53), bool and float16', () => expectTypesRoundTrip(ortNodeBackend));
 
   it('reports a bad model and a bad input as ConvlensErrors', async () => {
     await expect(ortNodeBackend.createSession(new Uint8Array([1, 2, 3, 4]), { source: 'junk.onnx' })).rejects.toMatchObject({

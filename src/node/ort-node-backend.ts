@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Backend, Session, SessionOptions } from '../core/runtime/backend.ts';
-import { toOrtSessionOptions, translateOrtError, wrapOrtSession, type OrtSessionLike, type OrtTensorCtor } from '../core/runtime/ort-adapter.ts';
+import { createOrtSession, ortModule, toOrtSessionOptions } from '../core/runtime/ort-adapter.ts';
 import { registerBackend } from '../core/runtime/registry.ts';
 
 /** Name under which the backend registers. */
@@ -19,7 +19,7 @@ type OrtNode = typeof import('onnxruntime-node');
 export function createOrtNodeBackend(): Backend {
   let ort: OrtNode | undefined;
   let loading: Promise<OrtNode> | undefined;
-  const load = (): Promise<OrtNode> => (loading ??= import('onnxruntime-node').then((m) => (ort = ((m as { default?: OrtNode }).default ?? m) as OrtNode)));
+  const load = (): Promise<OrtNode> => (loading ??= import('onnxruntime-node').then((m) => (ort = ortModule<OrtNode>(m))));
   return {
     name: ORT_NODE_BACKEND,
     async init() {
@@ -28,13 +28,7 @@ export function createOrtNodeBackend(): Backend {
     async createSession(modelBytes: Uint8Array, opts: SessionOptions = {}): Promise<Session> {
       const rt = ort ?? (await load());
       const options = toOrtSessionOptions(opts, { executionProviders: ['cpu'], intraOpThreads: availableParallelism() });
-      let s: OrtSessionLike;
-      try {
-        s = (await rt.InferenceSession.create(modelBytes, options as never)) as unknown as OrtSessionLike;
-      } catch (e) {
-        throw translateOrtError(e, { backend: ORT_NODE_BACKEND, source: opts.source, phase: 'load' });
-      }
-      return wrapOrtSession(s, { backend: ORT_NODE_BACKEND, Tensor: rt.Tensor as unknown as OrtTensorCtor, source: opts.source, logLevel: opts.logLevel });
+      return createOrtSession(rt, modelBytes, options, { backend: ORT_NODE_BACKEND, source: opts.source, logLevel: opts.logLevel });
     },
   };
 }

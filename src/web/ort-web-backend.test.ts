@@ -8,17 +8,14 @@ import { encodeModel } from '../core/onnx/codec.ts';
 import { BackendRegistry } from '../core/runtime/registry.ts';
 import { runBatched } from '../core/runtime/batch.ts';
 import { inferShapesByRunning } from '../core/runtime/infer-shapes.ts';
-import { float64Conv, identityTypes, TINY_CNN_X0, tinyCnn, tinyFloat64 } from '../core/runtime/tiny-models.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { tinyCnn } from '../core/runtime/tiny-models.ts';
+import { expectFloat64ConvRejected, expectFloat64Graph, expectTypesRoundTrip, TINY_X2 as x2, TINY_Y2 as Y } from '../../test/ort-backend-checks.ts';
 import { ortNodeBackend } from '../node/ort-node-backend.ts';
 import { createOrtWebBackend, ORT_WEB_BACKEND, ORT_WEB_PRIORITY } from './ort-web-backend.ts';
 
 const wasmFile = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm');
 const wasmPaths = `${pathToFileURL(dirname(wasmFile)).href}/`;
 const web = createOrtWebBackend({ wasmPaths });
-
-const x2: Tensor = { dtype: 'float32', dims: [2, 1, 4, 4], data: Float32Array.from([...TINY_CNN_X0, ...TINY_CNN_X0.map((v) => -v)]) };
-const Y = [44.5, 195, 10, 56.5, 361, 2]; // worked out by hand in tiny-models.ts
 
 describe('onnxruntime-web backend in Node', () => {
   it('initializes through the registry with a single wasm thread and no proxy', async () => {
@@ -47,29 +44,11 @@ describe('onnxruntime-web backend in Node', () => {
   });
 
   it('runs float64 graphs with double kernels and names the op when there is none', async () => {
-    const s = await web.createSession(encodeModel(tinyFloat64()));
-    const { y } = await s.run({ x: { dtype: 'float64', dims: [2, 2], data: Float64Array.from([1, 1, -1, 2]) } });
-    expect([...(y!.data as Float64Array)]).toEqual([3.1, 0, 3.1, 1.75]);
-    await s.release();
-    const err = await web.createSession(encodeModel(float64Conv()), { source: 'f64.onnx' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'E_RUNTIME', details: { op: 'Conv', node: 'conv64', opset: 11 } });
-    expect((err as Error).message).toContain("f64.onnx: onnxruntime-web has no kernel for Conv (opset 11) node 'conv64'");
+    await expectFloat64Graph(web);
+    await expectFloat64ConvRejected(web, 'onnxruntime-web');
   });
 
-  it('round-trips int64, bool and float16', async () => {
-    const s = await web.createSession(encodeModel(identityTypes()));
-    const big = 2n ** 60n + 7n;
-    const r = await s.run({
-      i: { dtype: 'int64', dims: [2], data: BigInt64Array.from([big, -3n]) },
-      b: { dtype: 'bool', dims: [2], data: Uint8Array.from([1, 0]) },
-      h: { dtype: 'float16', dims: [2], data: Uint16Array.from([0x3c00, 0xc000]) },
-    });
-    expect([...(r.io!.data as BigInt64Array)]).toEqual([big, -3n]);
-    expect([...(r.bo!.data as Uint8Array)]).toEqual([1, 0]);
-    expect(r.ho!.data).toBeInstanceOf(Uint16Array);
-    expect([...(r.ho!.data as Uint16Array)]).toEqual([0x3c00, 0xc000]);
-    await s.release();
-  });
+  it('round-trips int64, bool and float16', () => expectTypesRoundTrip(web));
 
   it('runs batched (fixed batch 1) and infers shapes with all intermediates exposed', async () => {
     const s = await web.createSession(encodeModel(tinyCnn(1)));

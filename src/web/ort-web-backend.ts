@@ -20,7 +20,7 @@
  */
 import { ConvlensError, ErrorCodes } from '../core/errors.ts';
 import type { Backend, Session, SessionOptions } from '../core/runtime/backend.ts';
-import { toOrtSessionOptions, translateOrtError, wrapOrtSession, type OrtSessionLike, type OrtTensorCtor } from '../core/runtime/ort-adapter.ts';
+import { createOrtSession, ortModule, toOrtSessionOptions } from '../core/runtime/ort-adapter.ts';
 import { registerBackend } from '../core/runtime/registry.ts';
 
 /** Name under which the backend registers. */
@@ -86,7 +86,7 @@ export function createOrtWebBackend(options: OrtWebBackendOptions = {}): OrtWebB
   const numThreads = (): number => settings.numThreads ?? defaultThreads();
   const load = (): Promise<OrtWeb> =>
     (loading ??= import('onnxruntime-web').then((m) => {
-      const rt = ((m as { default?: OrtWeb }).default ?? m) as OrtWeb;
+      const rt = ortModule<OrtWeb>(m);
       const w = rt.env.wasm;
       w.numThreads = numThreads();
       w.proxy = isNode() ? false : (settings.proxy ?? false);
@@ -113,13 +113,7 @@ export function createOrtWebBackend(options: OrtWebBackendOptions = {}): OrtWebB
       const eps = (opts.executionProviders ?? ['wasm']).map((ep) => (ep === 'cpu' ? 'wasm' : ep));
       const threads = rt.env.wasm.numThreads ?? numThreads();
       const o = toOrtSessionOptions({ ...opts, executionProviders: eps }, { executionProviders: ['wasm'], intraOpThreads: threads, maxIntraOpThreads: threads });
-      let s: OrtSessionLike;
-      try {
-        s = (await rt.InferenceSession.create(modelBytes, o as never)) as unknown as OrtSessionLike;
-      } catch (e) {
-        throw translateOrtError(e, { backend: ORT_WEB_BACKEND, source: opts.source, phase: 'load' });
-      }
-      return wrapOrtSession(s, { backend: ORT_WEB_BACKEND, Tensor: rt.Tensor as unknown as OrtTensorCtor, source: opts.source, logLevel: opts.logLevel });
+      return createOrtSession(rt, modelBytes, o, { backend: ORT_WEB_BACKEND, source: opts.source, logLevel: opts.logLevel });
     },
   };
 }

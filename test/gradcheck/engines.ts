@@ -77,7 +77,7 @@ export async function referenceEngine(): Promise<Engine | undefined> {
   return {
     name: 'reference-f64',
     async run(model, feeds, outputs) {
-      const res = (await mod.evaluate(standaloneRawData(model), feeds, outputs)) as Record<string, { dims: readonly number[]; data: ArrayLike<number | bigint> }>;
+      const res = (await mod.evaluate(model, feeds, outputs)) as Record<string, { dims: readonly number[]; data: ArrayLike<number | bigint> }>;
       const out: Record<string, F64Tensor> = {};
       for (const o of outputs) {
         const t = res[o];
@@ -87,20 +87,6 @@ export async function referenceEngine(): Promise<Engine | undefined> {
       return out;
     },
   };
-}
-
-const standalone = new WeakMap<ModelProto, ModelProto>();
-/**
- * Copies every initializer's rawData into its own ArrayBuffer. protobufjs decodes bytes fields in Node
- * as Buffer views into a shared 8 KiB pool, and test/reference/ops/tensor-proto.ts reads
- * `raw.slice().buffer` — for a Buffer, slice() is a view, so it would read the whole pool.
- */
-function standaloneRawData(model: ModelProto): ModelProto {
-  const hit = standalone.get(model);
-  if (hit) return hit;
-  const copy: ModelProto = { ...model, graph: { ...model.graph, initializer: (model.graph?.initializer ?? []).map((t) => (t.rawData ? { ...t, rawData: new Uint8Array(t.rawData) } : t)) } };
-  standalone.set(model, copy);
-  return copy;
 }
 
 let webBackend: import('../../src/core/runtime/backend.ts').Backend | undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConvlensError } from '../errors.ts';
 import type { DType, Tensor } from '../tensor.ts';
-import { checkFeeds, fromOrtTensor, toOrtSessionOptions, toOrtTensor, toValueMetadata, translateOrtError } from './ort-adapter.ts';
-import type { OrtTensorCtor } from './ort-adapter.ts';
+import { checkFeeds, createOrtSession, fromOrtTensor, ortModule, toOrtSessionOptions, toOrtTensor, toValueMetadata, translateOrtError } from './ort-adapter.ts';
+import type { OrtModuleLike, OrtSessionLike, OrtTensorCtor, OrtTensorLike } from './ort-adapter.ts';
 
 // Messages as onnxruntime-node 1.30 and onnxruntime-web 1.30 actually produce them (captured by hand).
 const NODE = {
@@ -108,5 +108,51 @@ describe('checkFeeds', () => {
     expect(() => checkFeeds({}, inputs)).toThrow(/no value given for input 'x'/);
     expect(() => checkFeeds({ x: x([1, 3, 224, 224]), y: x([1]) }, inputs)).toThrow(/no input named 'y'/);
     expect(() => checkFeeds({ x: x([1, 3, 224, 224], 'float64') }, inputs)).toThrow(/is float64, the model expects float32/);
+  });
+});
+
+describe('createOrtSession / ortModule', () => {
+  // A fake onnxruntime module: create() records its arguments; a model of one byte 0 fails to load.
+  const calls: { bytes: Uint8Array; options: unknown }[] = [];
+  const session: OrtSessionLike = {
+    inputNames: ['x'], outputNames: ['y'],
+    inputMetadata: [{ name: 'x', isTensor: true, type: 'float32', shape: ['N', 2] }],
+    async run(feeds) {
+      const x = feeds.x!;
+      return { y: new FakeOrtTensor('float32', Float32Array.from(x.data as Float32Array, (v) => 2 * v), x.dims) as OrtTensorLike };
+    },
+    async release() {},
+  };
+  const fakeOrt: OrtModuleLike = {
+    InferenceSession: {
+      async create(bytes: Uint8Array, options: unknown) {
+        calls.push({ bytes, options });
+        if (bytes.length === 1 && bytes[0] === 0) throw new Error('Failed to load model because protobuf parsing failed.');
+        return session;
+      },
+    },
+    Tensor: FakeOrtTensor,
+  };
+
+  it('creates the session with the given options and runs it through the module\'s Tensor class', async () => {
+    const s = await createOrtSession(fakeOrt, Uint8Array.of(7), { executionProviders: ['cpu'] }, { backend: 'fake-ort', source: 'm.onnx' });
+    expect(calls.at(-1)).toEqual({ bytes: Uint8Array.of(7), options: { executionProviders: ['cpu'] } });
+    expect(s.backend).toBe('fake-ort');
+    expect(s.inputMetadata).toEqual([{ name: 'x', dtype: 'float32', dims: ['N', 2] }]);
+    const { y } = await s.run({ x: { dtype: 'float32', dims: [1, 2], data: Float32Array.of(1, -3) } });
+    expect([...(y!.data as Float32Array)]).toEqual([2, -6]);
+    await s.release();
+  });
+
+  it('turns a load failure into a ConvlensError naming the backend and the model', async () => {
+    const err = await createOrtSession(fakeOrt, Uint8Array.of(0), {}, { backend: 'fake-ort', source: 'bad.onnx' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConvlensError);
+    expect(err).toMatchObject({ code: 'E_RUNTIME', message: expect.stringContaining('fake-ort could not load bad.onnx') });
+  });
+
+  it('unwraps a CommonJS module namespace (default export) and passes an ESM one through', () => {
+    const ns = { InferenceSession: fakeOrt.InferenceSession, Tensor: FakeOrtTensor };
+    expect(ortModule<OrtModuleLike>({ default: ns })).toBe(ns);
+    expect(ortModule<OrtModuleLike>(ns)).toBe(ns);
   });
 });

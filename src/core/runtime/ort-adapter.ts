@@ -2,11 +2,12 @@
  * What the onnxruntime-node and onnxruntime-web backends share: converting convlens tensors to and
  * from onnxruntime-common `Tensor`s, mapping {@link SessionOptions} to ORT's session options,
  * turning ORT's error strings into ConvlensErrors, and wrapping an ORT `InferenceSession` as a
- * convlens {@link Session}.
+ * convlens {@link Session}; and, given the runtime's module object, creating that session
+ * ({@link createOrtSession}).
  *
  * It lives in the core although it is about ORT because it imports nothing from `onnxruntime-*`:
  * it is written against structural types ({@link OrtTensorLike}, {@link OrtSessionLike}) and the
- * adapter passes in its runtime's `Tensor` constructor. That matters beyond style: onnxruntime-node
+ * adapter passes in its runtime's `Tensor` constructor (or its whole module object, {@link OrtModuleLike}). That matters beyond style: onnxruntime-node
  * is CommonJS and onnxruntime-web's Node build is ESM, so in one process they load two copies of
  * onnxruntime-common whose `Tensor` classes differ (`ortNode.Tensor !== ortWeb.Tensor`); one converter
  * that takes the constructor serves both.
@@ -314,4 +315,36 @@ export function wrapOrtSession(s: OrtSessionLike, o: WrapOptions): Session {
       await s.release();
     },
   };
+}
+
+/**
+ * The part of an onnxruntime module object (what `import('onnxruntime-node')` or
+ * `import('onnxruntime-web')` gives, see {@link ortModule}) that {@link createOrtSession} uses.
+ */
+export interface OrtModuleLike {
+  readonly InferenceSession: { create(model: Uint8Array, options: never): Promise<unknown> };
+  readonly Tensor: unknown;
+}
+
+/**
+ * The ORT namespace of a dynamically imported onnxruntime module: the module itself when it was loaded
+ * as ESM, its `default` when a CommonJS build (onnxruntime-node) comes wrapped in one.
+ */
+export function ortModule<T>(m: unknown): T {
+  return ((m as { default?: T }).default ?? m) as T;
+}
+
+/**
+ * Creates an ORT `InferenceSession` from model bytes with ORT session options (from
+ * {@link toOrtSessionOptions}) and wraps it with {@link wrapOrtSession}, using the module's own
+ * `Tensor` class. A model ORT cannot load becomes a ConvlensError ({@link translateOrtError}, phase 'load').
+ */
+export async function createOrtSession(ort: OrtModuleLike, modelBytes: Uint8Array, ortOptions: Record<string, unknown>, o: Omit<WrapOptions, 'Tensor'>): Promise<Session> {
+  let s: OrtSessionLike;
+  try {
+    s = (await ort.InferenceSession.create(modelBytes, ortOptions as never)) as OrtSessionLike;
+  } catch (e) {
+    throw translateOrtError(e, { backend: o.backend, source: o.source, phase: 'load' });
+  }
+  return wrapOrtSession(s, { ...o, Tensor: ort.Tensor as OrtTensorCtor });
 }

@@ -4,7 +4,7 @@
  * piecewise constant or x is not differentiable).
  */
 import type { GradRule } from '../rule.ts';
-import { floatDataType, isFloat } from './util/opset-ops.ts';
+import { floatDataType, isFloat } from '../emit-helpers.ts';
 
 export const castGrad: GradRule = {
   opType: 'Cast',

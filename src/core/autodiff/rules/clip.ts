@@ -16,10 +16,10 @@
  *   values sitting exactly on a bound, e.g. an input clamp(0, 1) of images with saturated pixels.
  *   (nn.Hardtanh with other bounds is strict in PyTorch; it exports to the same Clip and gets the
  *   clamp convention — the two differ only on that measure-zero set.)
- * Either mask gates g as g·float(mask) (util/opset-ops.ts `maskGrad`).
+ * Either mask gates g as g·float(mask) (emit-helpers.ts `maskGrad`).
  */
 import type { GradContext, GradRule } from '../rule.ts';
-import { greaterOrEqual, lessOrEqual, maskGrad, optionalInput } from './util/opset-ops.ts';
+import { greaterOrEqual, lessOrEqual, maskGrad, optionalInput } from '../emit-helpers.ts';
 import { unaryRule } from './util/elementwise.ts';
 
 /** Bounds of a Clip node as tensors of the backward graph (undefined: unbounded on that side). */

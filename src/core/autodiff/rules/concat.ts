@@ -3,7 +3,7 @@
  * `axis`, where offᵢ is the summed extent of the inputs before i (one Slice per input that needs it).
  */
 import type { GradRule } from '../rule.ts';
-import { normAxis, slice } from './util/opset-ops.ts';
+import { normAxisChecked, slice } from '../emit-helpers.ts';
 
 export const concatGrad: GradRule = {
   opType: 'Concat',
@@ -13,7 +13,7 @@ export const concatGrad: GradRule = {
     const g = ctx.gradOf(0);
     if (g === undefined) return out;
     const outShape = ctx.shape(ctx.node.output![0]);
-    const axis = normAxis(ctx, ctx.attrInt('axis', 0), outShape.length);
+    const axis = normAxisChecked(ctx, ctx.attrInt('axis', 0), outShape.length);
     let off = 0;
     inputs.forEach((x, i) => {
       const len = ctx.shape(x)[axis];

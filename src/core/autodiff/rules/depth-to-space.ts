@@ -6,7 +6,7 @@
  * [N, C, H, W]) with perm⁻¹ = [0, 3, 5, 1, 2, 4] (DCR; this is SpaceToDepth) or [0, 1, 3, 5, 2, 4] (CRD).
  */
 import type { GradRule } from '../rule.ts';
-import { reshape } from './util/opset-ops.ts';
+import { reshape } from '../emit-helpers.ts';
 
 export const depthToSpaceGrad: GradRule = {
   opType: 'DepthToSpace',

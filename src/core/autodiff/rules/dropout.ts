@@ -7,7 +7,7 @@
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import type { GradRule } from '../rule.ts';
-import { floatDataType, optionalInput } from './util/opset-ops.ts';
+import { floatDataType, optionalInput } from '../emit-helpers.ts';
 
 export const dropoutGrad: GradRule = {
   opType: 'Dropout',

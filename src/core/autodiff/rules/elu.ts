@@ -4,7 +4,7 @@
  */
 import type { GradRule } from '../rule.ts';
 import { unaryRule } from './util/elementwise.ts';
-import { select } from './util/opset-ops.ts';
+import { select } from '../emit-helpers.ts';
 
 export const eluGrad: GradRule = unaryRule('Elu', (ctx, { x, g }) => {
   const alpha = ctx.attrFloat('alpha', 1);

@@ -9,7 +9,7 @@
  * Then reshape to data's shape. The indices input is integer data and gets no gradient.
  */
 import type { GradContext, GradRule } from '../rule.ts';
-import { floatDataType, normAxis, numel, reshape } from './util/opset-ops.ts';
+import { floatDataType, normAxisChecked, numel, reshape } from '../emit-helpers.ts';
 
 function int64Indices(ctx: GradContext, idx: string): string {
   return ctx.elemType(idx) === 'int64' ? idx : ctx.emit('Cast', [idx], { to: 7 });
@@ -23,7 +23,7 @@ export const gatherGrad: GradRule = {
     if (g === undefined || !ctx.needsGrad(0)) return [undefined, undefined];
     const [data, idx0] = ctx.node.input!;
     const ds = ctx.shape(data);
-    const axis = normAxis(ctx, ctx.attrInt('axis', 0), ds.length);
+    const axis = normAxisChecked(ctx, ctx.attrInt('axis', 0), ds.length);
     const A = numel(ds.slice(0, axis)), D = ds[axis], B = numel(ds.slice(axis + 1));
     const n = numel(ctx.shape(idx0));
     const g3 = reshape(ctx, g, [A, n, B]);

@@ -10,7 +10,7 @@
  */
 import type { GradRule } from '../rule.ts';
 import { unaryRule } from './util/elementwise.ts';
-import { maskGrad } from './util/opset-ops.ts';
+import { maskGrad } from '../emit-helpers.ts';
 
 export const hardSigmoidGrad: GradRule = unaryRule('HardSigmoid', (ctx, { y, g }) => {
   const alpha = ctx.attrFloat('alpha', 0.2);

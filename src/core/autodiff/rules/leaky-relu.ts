@@ -9,7 +9,7 @@
  */
 import type { GradRule } from '../rule.ts';
 import { unaryRule } from './util/elementwise.ts';
-import { select } from './util/opset-ops.ts';
+import { select } from '../emit-helpers.ts';
 
 export const leakyReluGrad: GradRule = unaryRule('LeakyRelu', (ctx, { x, y, g }) => {
   const alpha = ctx.attrFloat('alpha', 0.01);

@@ -21,11 +21,10 @@
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import { DataType } from '../../onnx/proto-types.ts';
-import { numel, reshape, unsqueeze } from '../emit-helpers.ts';
+import { floatDataType, maskGrad, numel, reshape, unsqueeze } from '../emit-helpers.ts';
 import type { GradContext, GradRule } from '../rule.ts';
 import { convGeometry, convInputGrad } from './conv-util.ts';
 import type { ConvGeometry } from './conv-util.ts';
-import { floatDataType, maskGrad } from './util/opset-ops.ts';
 
 /** Flat spatial input index of tap p of window o, at E[p·O + o] (−1 when the tap falls in the padding or past the end). */
 function tapIndex(geo: ConvGeometry, inSp: number[], outSp: number[], storageOrder: number): number[] {

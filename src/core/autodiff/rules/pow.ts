@@ -10,7 +10,7 @@
 import type { GradContext, GradRule } from '../rule.ts';
 import { binaryOperands } from './util/elementwise.ts';
 import type { BinaryOperands } from './util/elementwise.ts';
-import { asFloat, greaterOrEqual, isFloat, isZero, numel, select, zeros } from './util/opset-ops.ts';
+import { asFloat, greaterOrEqual, isFloat, isZero, numel, select, zeros } from '../emit-helpers.ts';
 import { unbroadcast } from './util/unbroadcast.ts';
 
 function gradBase(ctx: GradContext, o: BinaryOperands): string {

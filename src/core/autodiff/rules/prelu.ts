@@ -4,7 +4,7 @@
  *      ∂L/∂slope = unbroadcast(where(x > 0, 0, g·x), shape(slope))  (PyTorch's prelu backward).
  */
 import type { GradRule } from '../rule.ts';
-import { select } from './util/opset-ops.ts';
+import { select } from '../emit-helpers.ts';
 import { unbroadcast } from './util/unbroadcast.ts';
 
 export const preluGrad: GradRule = {

@@ -4,7 +4,7 @@
  */
 import type { GradRule } from '../rule.ts';
 import { unaryRule } from './util/elementwise.ts';
-import { select } from './util/opset-ops.ts';
+import { select } from '../emit-helpers.ts';
 
 export const SELU_ALPHA = 1.67326319217681884765625;
 export const SELU_GAMMA = 1.05070102214813232421875;

@@ -14,7 +14,7 @@
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import type { GradContext, GradRule } from '../rule.ts';
-import { normAxis, optionalInput, padZeros, requireConstInts, reshape, slice, zeros } from './util/opset-ops.ts';
+import { normAxisChecked, optionalInput, padZeros, requireConstInts, reshape, slice, zeros } from '../emit-helpers.ts';
 
 /** Per-axis slice parameters after the ONNX normalization: first index, step, count. */
 export interface AxisSlice { axis: number; start: number; step: number; count: number }
@@ -52,7 +52,7 @@ function sliceParams(ctx: GradContext): AxisSlice[] {
   }
   const ax = axes ?? starts.map((_, i) => i);
   return ax.map((a, i) => {
-    const axis = normAxis(ctx, a, xs.length);
+    const axis = normAxisChecked(ctx, a, xs.length);
     const step = steps?.[i] ?? 1;
     const n = normalizeSlice(starts[i], ends[i], step, xs[axis]);
     return { axis, start: n.start, step, count: n.count };

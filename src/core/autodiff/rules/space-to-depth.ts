@@ -5,7 +5,7 @@
  *   ∂L/∂x = reshape(transpose(reshape(g, [N, b, b, C, H/b, W/b]), [0, 3, 4, 1, 5, 2]), [N, C, H, W]).
  */
 import type { GradRule } from '../rule.ts';
-import { reshape } from './util/opset-ops.ts';
+import { reshape } from '../emit-helpers.ts';
 
 export const spaceToDepthGrad: GradRule = {
   opType: 'SpaceToDepth',

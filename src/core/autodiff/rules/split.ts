@@ -6,7 +6,7 @@
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import type { GradContext, GradRule } from '../rule.ts';
-import { normAxis, optionalInput, requireConstInts, zeros } from './util/opset-ops.ts';
+import { normAxisChecked, optionalInput, requireConstInts, zeros } from '../emit-helpers.ts';
 
 /** Extent of each output along the split axis. */
 export function splitSizes(ctx: GradContext, dim: number): number[] {
@@ -41,7 +41,7 @@ export const splitGrad: GradRule = {
     const grads = outputs.map((_, i) => ctx.gradOf(i));
     if (grads.every((g) => g === undefined)) return out;
     const xs = ctx.shape(ctx.node.input![0]);
-    const axis = normAxis(ctx, ctx.attrInt('axis', 0), xs.length);
+    const axis = normAxisChecked(ctx, ctx.attrInt('axis', 0), xs.length);
     const sizes = splitSizes(ctx, xs[axis]);
     const parts = outputs.map((_, i) => grads[i] ?? zeros(ctx, xs.map((d, a) => (a === axis ? sizes[i] : d))));
     out[0] = parts.length === 1 ? parts[0] : ctx.emit('Concat', parts, { axis });

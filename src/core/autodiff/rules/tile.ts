@@ -5,7 +5,7 @@
  * shapes (rᵢ = y.shape[i] / x.shape[i]); the repeats input gets no gradient.
  */
 import type { GradRule } from '../rule.ts';
-import { reduceSum, reshape } from './util/opset-ops.ts';
+import { reduceSum, reshape } from '../emit-helpers.ts';
 
 export const tileGrad: GradRule = {
   opType: 'Tile',

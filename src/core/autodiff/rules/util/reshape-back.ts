@@ -5,7 +5,7 @@
  * axes inputs are integer data).
  */
 import type { GradRule } from '../../rule.ts';
-import { reshape } from './opset-ops.ts';
+import { reshape } from '../../emit-helpers.ts';
 
 /** A GradRule for a pure re-view op. */
 export function reshapeBackRule(opType: string): GradRule {

@@ -6,7 +6,7 @@
  * Shared by Add, Sub, Mul, Div, Pow, PRelu, Where and Expand.
  */
 import type { GradContext } from '../../rule.ts';
-import { reduceSum, reshape } from './opset-ops.ts';
+import { reduceSum, reshape } from '../../emit-helpers.ts';
 
 /** Axes of `from` that broadcasting to `from` from `target` added or stretched (ascending). */
 export function broadcastAxes(from: readonly number[], target: readonly number[]): { lead: number[]; stretched: number[] } {
