@@ -146,6 +146,21 @@ program
   .option('--json', 'print a machine-readable JSON result on stdout')
   .action(async (opts) => (await import('./commands/demo.ts')).run(opts));
 
+program
+  .command('studio')
+  .description('Explore models in the browser: a local server with the studio UI (default: the demo models)')
+  .argument('[models...]', 'ONNX model files (default: the bundled demo models)')
+  .option('--port <n>', 'port (default 7860, or the next free one up to 7879; 0 = any free port)', parseIntArg)
+  .option('--host <addr>', 'interface to bind (default 127.0.0.1; 0.0.0.0 exposes the studio to your network)')
+  .option('--no-open', 'do not open a browser')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)', parseIntArg)
+  .option('--max-upload <mb>', 'largest image upload in MB (default 20)', parseIntArg)
+  .addHelpText('after', `
+Examples:
+  convlens studio                       # the demo models
+  convlens studio resnet18.onnx --no-open --port 8080`)
+  .action(async (models, opts) => (await import('./commands/studio.ts')).run(models, opts));
+
 // Option objects are used by commands for validation messages.
 export { Option };
 

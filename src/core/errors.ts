@@ -40,6 +40,15 @@ export const ErrorCodes = {
   // --- jobs / files
   OUTPUT_LOCKED: 'E_OUTPUT_LOCKED',
   IO: 'E_IO',
+  // --- studio server (RELIABILITY.md 9, 14-18)
+  FORBIDDEN: 'E_FORBIDDEN', // foreign Host / Origin, path outside the served folder
+  UNAUTHORIZED: 'E_UNAUTHORIZED', // missing or wrong launch token
+  NOT_FOUND: 'E_NOT_FOUND', // unknown route, model, input, job or array id
+  UPLOAD_TOO_LARGE: 'E_UPLOAD_TOO_LARGE', // request body over the upload limit (HTTP 413)
+  UNSUPPORTED_MEDIA_TYPE: 'E_UNSUPPORTED_MEDIA_TYPE', // upload content-type not png/jpeg/webp (HTTP 415)
+  TIMEOUT: 'E_TIMEOUT', // stalled upload, job over its time limit
+  CANCELLED: 'E_CANCELLED', // a job cancelled by the user
+  PORT_IN_USE: 'E_PORT_IN_USE', // the studio's port is taken
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

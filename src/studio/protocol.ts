@@ -78,6 +78,8 @@ export interface ModelSummary {
   layers: number;
   inputShape: (number | string)[];
   samples: SampleInfo[];
+  /** Set when the model could not be opened (the other fields are then empty); the UI shows it. */
+  error?: StudioError;
 }
 
 /** One row of the model view (from the library's layer table). */
@@ -98,8 +100,8 @@ export interface LayerInfo {
   hasFilters: boolean;
 }
 
-/** `GET /api/models/:id`. */
-export interface ModelDetail extends ModelSummary {
+/** `GET /api/models/:id`. (`layers` is the layer count in {@link ModelSummary}, the layer table here.) */
+export interface ModelDetail extends Omit<ModelSummary, 'layers'> {
   input: {
     name: string;
     layout: 'NCHW' | 'NHWC' | string;

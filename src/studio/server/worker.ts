@@ -1,0 +1,450 @@
+/**
+ * The studio's model worker: a child process (forked by worker-pool.ts through worker-entry.mjs) that
+ * opens models with the convlens library and runs every job kind — predict, features, filters,
+ * explain, visualize — by calling the same library functions as the CLI. Everything that touches ONNX
+ * Runtime runs here, so a native crash (segfault, abort, OOM) ends this process only; the server marks
+ * the job failed and starts a new worker (RELIABILITY.md 9). Jobs are cancelled cooperatively: the
+ * progress callbacks of the library throw once a `cancel` message has arrived.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConvlensError, ErrorCodes, isConvlensError } from '../../core/errors.ts';
+import type { Lens } from '../../core/lens.ts';
+import { openModel } from '../../node/open-model.ts';
+import { layerEntries, selectLayer } from '../../core/onnx/select-layer.ts';
+import { scoreTensor } from '../../core/methods/target.ts';
+import type { TargetSpec } from '../../core/methods/target.ts';
+import { defaultTargetLayer } from '../../core/methods/cam/default-layer.ts';
+import { getMethod } from '../../core/methods/registry.ts';
+import { attributionToNchw } from '../../core/methods/render/explanation.ts';
+import { renderAttribution } from '../../core/methods/render/attribution.ts';
+import { normalizeMinMax } from '../../core/image/normalize.ts';
+import { preprocessDetailed, resolveNormalize } from '../../core/image/preprocess.ts';
+import type { PreprocessSpec } from '../../core/image/preprocess.ts';
+import type { ResizeMode } from '../../core/image/resize.ts';
+import type { Raster } from '../../core/image/raster.ts';
+import type { Tensor } from '../../core/tensor.ts';
+import { channelPlanes } from '../../core/maps/channel-planes.ts';
+import { actLayout, visualizeFeatures } from '../../core/methods/featurevis/index.ts';
+import type {
+  ArrayRef, ChannelStat, ExplainMap, ExplainParams, ExplainResult, FeaturesParams, FeaturesResult, FiltersParams, FiltersResult,
+  LayerInfo, PredictParams, PredictResult, Prediction, PreprocessOverride, StudioError, VisualizeParams, VisualizeResult,
+} from '../protocol.ts';
+import type { DescribeResult, FromWorker, ToWorker, WireArray, WireInput } from './ipc.ts';
+
+let threads: number | undefined;
+let allowTestHooks = false;
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+/** A {@link StudioError} from anything thrown. */
+export function toStudioError(e: unknown): StudioError {
+  if (isConvlensError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  return { code: ErrorCodes.RUNTIME, message: (e as Error)?.message ?? String(e) };
+}
+
+// ------------------------------------------------------------------ models
+
+interface OpenedModel {
+  lens: Lens;
+  layers: LayerInfo[];
+  labels?: string[];
+  score: string;
+}
+const models = new Map<string, Promise<OpenedModel>>();
+
+function readLabelsFile(path: string | undefined): string[] | undefined {
+  if (!path) return undefined;
+  try {
+    const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((s) => s.trim());
+    while (lines.length && lines[lines.length - 1] === '') lines.pop();
+    return lines.length ? lines : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The concrete input shape used to describe a model (image size 224 when the model leaves H/W symbolic). */
+function describeShape(lens: Lens): number[] {
+  try {
+    return lens.inputShape();
+  } catch {
+    const { dims, layout } = lens.input;
+    const c = typeof dims[layout === 'NCHW' ? 1 : 3] === 'number' ? (dims[layout === 'NCHW' ? 1 : 3] as number) : 3;
+    return lens.inputShape(layout === 'NCHW' ? [1, c, 224, 224] : [1, 224, 224, c]);
+  }
+}
+
+async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel> {
+  let p = models.get(path);
+  if (!p) {
+    p = (async () => {
+      const lens = await openModel(path, threads ? { sessionOptions: { intraOpThreads: threads } } : {});
+      const shape = describeShape(lens);
+      const table = await lens.layers(shape);
+      const entries = layerEntries(lens.view);
+      const layers: LayerInfo[] = table.rows.map((r) => {
+        const node = entries[r.index]?.node;
+        const shapeR = r.shape ?? [];
+        return {
+          index: r.index, name: r.name, tensor: r.output, op: r.op, shape: [...shapeR], params: r.params, macs: r.macs,
+          spatial: shapeR.length >= 4,
+          hasFilters: !!node && (node.opType === 'Conv' || node.opType === 'ConvTranspose') && lens.view.isInitializer(node.inputs[1] ?? ''),
+        };
+      });
+      return { lens, layers, labels: lens.labels ?? readLabelsFile(labelsFile), score: scoreTensor(lens).tensor };
+    })();
+    p.catch(() => models.delete(path));
+    models.set(path, p);
+  }
+  return p;
+}
+
+async function describe(path: string, labelsFile?: string): Promise<DescribeResult> {
+  const m = await openOnce(path, labelsFile);
+  const { lens } = m;
+  const shape = describeShape(lens);
+  const spec = lens.preprocessSpec({}, shape);
+  const channels = spec.channels ?? 3;
+  const norm = resolveNormalize(spec.normalize, channels, spec.channelOrder);
+  const shapes = await lens.shapes(shape);
+  let defaultCamLayer: string | undefined;
+  try {
+    const [h, w] = spec.size;
+    defaultCamLayer = defaultTargetLayer(lens.view, { score: m.score, shapeOf: (t) => shapes.get(t)?.dims, batch: shape[0]!, inputSize: [h, w] }).tensor;
+  } catch {
+    defaultCamLayer = undefined;
+  }
+  const table = await lens.layers(shape);
+  return {
+    sha256: await lens.modelHash(),
+    params: table.totalParams,
+    layers: m.layers,
+    inputShape: lens.input.dims.map((d) => (d === null ? '?' : d)),
+    input: { name: lens.input.name, layout: lens.input.layout, size: [spec.size[0], spec.size[1]], channels, mean: norm.mean, std: norm.std, resize: spec.resize ?? 'stretch' },
+    ...(m.labels ? { labels: m.labels } : {}),
+    scoreTensor: m.score,
+    ...(defaultCamLayer ? { defaultCamLayer } : {}),
+  };
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** A float32 array with its {@link ArrayRef} (min/max over finite values; NaN/Inf counted). */
+export function makeArray(data: Float32Array, dims: number[]): WireArray {
+  let min = Infinity, max = -Infinity, nonFinite = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) { nonFinite++; continue; }
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) { min = 0; max = 0; }
+  return { ref: { id: randomUUID(), dims, dtype: 'float32', min, max, nonFinite }, data };
+}
+
+const RESIZE: Record<string, ResizeMode> = { stretch: 'stretch', 'center-crop': 'center-crop', pad: 'letterbox', letterbox: 'letterbox' };
+
+/** The preprocessing spec for a model and the Input panel's overrides. */
+export function specFor(lens: Lens, raster: Raster, over: PreprocessOverride | undefined): PreprocessSpec {
+  let shape: number[];
+  try {
+    shape = lens.inputShape();
+  } catch {
+    const { dims, layout } = lens.input;
+    const c = typeof dims[layout === 'NCHW' ? 1 : 3] === 'number' ? (dims[layout === 'NCHW' ? 1 : 3] as number) : 3;
+    shape = lens.inputShape(layout === 'NCHW' ? [1, c, raster.height, raster.width] : [1, raster.height, raster.width, c]);
+  }
+  const base = lens.preprocessSpec({}, shape);
+  const out: PreprocessSpec = { ...base };
+  if (over?.resize !== undefined) {
+    const r = RESIZE[over.resize];
+    if (!r) throw new ConvlensError(ErrorCodes.BAD_USAGE, `preprocess.resize "${String(over.resize)}" is not one of stretch, center-crop, pad`);
+    out.resize = r;
+  }
+  if (over?.mean !== undefined || over?.std !== undefined) {
+    const d = resolveNormalize(base.normalize, base.channels ?? 3, base.channelOrder);
+    out.normalize = { mean: over.mean ?? d.mean, std: over.std ?? d.std };
+    resolveNormalize(out.normalize, base.channels ?? 3); // validates
+  }
+  return out;
+}
+
+class Cancelled extends ConvlensError {
+  constructor(jobId: string) {
+    super(ErrorCodes.CANCELLED, `job ${jobId} was cancelled`);
+  }
+}
+
+interface JobCtx {
+  jobId: string;
+  cancelled: boolean;
+  check(): void;
+  progress(progress: number, message?: string, preview?: WireArray): void;
+  arrays: WireArray[];
+  array(data: Float32Array, dims: number[]): ArrayRef;
+}
+
+function needInput(input: WireInput | undefined): WireInput {
+  if (!input) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'this job needs an input image (params.inputId)');
+  return input;
+}
+
+function predictionsOf(m: OpenedModel, out: Tensor, k: number): Prediction[] {
+  return m.lens.predictions(out, k).map((p) => ({ index: p.index, ...(m.labels?.[p.index] !== undefined ? { label: m.labels[p.index] } : {}), score: p.score, prob: p.probability }));
+}
+
+function layerInfo(m: OpenedModel, tensor: string, fallback: { index: number; humanName: string; node: { opType: string } }, shape: number[]): LayerInfo {
+  return m.layers.find((l) => l.tensor === tensor) ?? {
+    index: fallback.index, name: fallback.humanName, tensor, op: fallback.node.opType, shape, params: 0, macs: 0, spatial: shape.length >= 4, hasFilters: false,
+  };
+}
+
+// ------------------------------------------------------------------ job kinds
+
+async function predict(m: OpenedModel, p: PredictParams, input: WireInput): Promise<PredictResult> {
+  const spec = specFor(m.lens, input.raster, p.preprocess);
+  const x = preprocessDetailed(input.raster, spec).tensor;
+  const out = await m.lens.run(x, [m.score]);
+  const k = Math.max(1, Math.min(1000, Math.floor(p.topk ?? 5)));
+  return { predictions: predictionsOf(m, out[m.score]!, k), scoreTensor: m.score };
+}
+
+/** An NHWC model's 4-D activation stays NHWC only when the exporter kept that layout (as the CLI guesses). */
+function isNhwcLike(dims: readonly number[]): boolean {
+  return dims[3]! > dims[1]! && dims[1]! === dims[2]!;
+}
+
+async function features(m: OpenedModel, p: FeaturesParams, input: WireInput, ctx: JobCtx): Promise<FeaturesResult> {
+  const { lens } = m;
+  if (typeof p.layer !== 'string' || !p.layer) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'features needs params.layer (a tensor name or layer selector)');
+  const layer = selectLayer(lens.view, p.layer);
+  const spec = specFor(lens, input.raster, p.preprocess);
+  const x = preprocessDetailed(input.raster, spec).tensor;
+  const act = (await lens.run(x, [layer.tensor]))[layer.tensor]!;
+  if (act.dims.length < 2 || act.dtype === 'int64' || act.dtype === 'bool') {
+    throw new ConvlensError(ErrorCodes.BAD_USAGE, `layer ${layer.humanName} outputs [${act.dims.join(', ')}] ${act.dtype}: not a float tensor with channels`, { hint: 'pick a conv/activation layer' });
+  }
+  const planes = channelPlanes(act, { layout: act.dims.length === 4 && lens.input.layout === 'NHWC' && isNhwcLike(act.dims) ? 'NHWC' : 'NCHW' });
+  const H = planes[0]?.height ?? 1, W = planes[0]?.width ?? 1, C = planes.length;
+  const data = new Float32Array(C * H * W);
+  const channels: ChannelStat[] = planes.map((pl, c) => {
+    data.set(pl.values, c * H * W);
+    let min = Infinity, max = -Infinity, sum = 0, sq = 0, n = 0, zeros = 0;
+    for (const v of pl.values) {
+      if (!Number.isFinite(v)) continue;
+      n++; sum += v; sq += v * v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      if (v === 0) zeros++;
+    }
+    const mean = n ? sum / n : 0;
+    return { index: c, min: n ? min : 0, max: n ? max : 0, mean, std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0, zeroFraction: pl.values.length ? zeros / pl.values.length : 0 };
+  });
+  return { layer: layerInfo(m, layer.tensor, layer, [...act.dims]), activation: ctx.array(data, [C, H, W]), channels };
+}
+
+function filters(m: OpenedModel, p: FiltersParams, ctx: JobCtx): FiltersResult {
+  const { lens } = m;
+  const convs = layerEntries(lens.view).filter((e) => e.node.opType === 'Conv' || e.node.opType === 'ConvTranspose');
+  if (convs.length === 0) throw new ConvlensError(ErrorCodes.UNKNOWN_LAYER, `${lens.source} has no Conv layers`);
+  const layer = p.layer ? selectLayer(lens.view, p.layer) : selectLayer(lens.view, convs[0]!.index);
+  if (layer.node.opType !== 'Conv' && layer.node.opType !== 'ConvTranspose') {
+    throw new ConvlensError(ErrorCodes.BAD_USAGE, `layer ${layer.humanName} is a ${layer.node.opType}, not a Conv`, { hint: `conv layers: ${convs.slice(0, 8).map((c) => c.humanName).join(', ')}${convs.length > 8 ? ', …' : ''}` });
+  }
+  const weightName = layer.node.inputs[1] ?? '';
+  if (!lens.view.isInitializer(weightName)) {
+    throw new ConvlensError(ErrorCodes.BAD_USAGE, `the weights of ${layer.humanName} ("${weightName}") are computed at run time, not stored in an initializer`);
+  }
+  const w = lens.weights(weightName);
+  const data = w.data instanceof Float32Array ? w.data : Float32Array.from(w.data as ArrayLike<number>, Number);
+  const info = layerInfo(m, layer.tensor, layer, []);
+  return { layer: info, weights: ctx.array(data, [...w.dims]), rgb: w.dims[1] === 3 };
+}
+
+async function explain(m: OpenedModel, p: ExplainParams, input: WireInput, ctx: JobCtx): Promise<ExplainResult> {
+  const { lens } = m;
+  const ids = Array.isArray(p.methods) ? p.methods : [];
+  if (ids.length === 0) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'explain needs params.methods, e.g. ["gradcam"]');
+  const methods = ids.map((id) => getMethod(String(id)));
+  const spec = specFor(lens, input.raster, p.preprocess);
+  const pre = preprocessDetailed(input.raster, spec);
+  const out = await lens.run(pre.tensor, [m.score]);
+  const predictions = predictionsOf(m, out[m.score]!, 5);
+  const target: TargetSpec = p.target ?? 'top1';
+  const modelHash = await lens.modelHash();
+  const maps: ExplainMap[] = [];
+  let resultTarget: ExplainResult['target'] = { index: predictions[0]?.index ?? 0 };
+  let camLayer: string | undefined;
+  for (let mi = 0; mi < methods.length; mi++) {
+    ctx.check();
+    const method = methods[mi]!;
+    const declared = new Set(method.params.map((x) => x.name));
+    const params: Record<string, unknown> = {};
+    if (p.layer !== undefined && declared.has('layer')) params.layer = p.layer;
+    Object.assign(params, p.params?.[method.id] ?? {});
+    const t0 = performance.now();
+    const res = await method.explain({
+      lens, input: pre.tensor, image: pre.input, target, output: m.score,
+      ...(m.labels ? { labels: m.labels } : {}), ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      onProgress: (done, total) => {
+        ctx.check();
+        ctx.progress((mi + (total > 0 ? done / total : 0)) / methods.length, `${method.id} ${done}/${total}`);
+      },
+    }, params);
+    const ms = performance.now() - t0;
+    const [h, w] = res.map.dims.slice(-2) as [number, number];
+    let norm: Float32Array;
+    if (method.family === 'cam') {
+      const n = res.arrays?.normalized;
+      norm = n ? Float32Array.from((n.data as Float32Array).subarray(0, h * w)) : Float32Array.from(normalizeMinMax(res.map.data.subarray(0, h * w)).values);
+      const layers = res.meta.extras.layers as { tensor: string }[] | undefined;
+      camLayer ??= layers?.[0]?.tensor;
+    } else {
+      norm = Float32Array.from(renderAttribution(res.attribution ?? res.map, { method: 'heat_map', sign: 'absolute_value', layout: res.attribution ? lens.input.layout : 'NCHW' }).normalized);
+    }
+    const raw = res.attribution ? attributionToNchw(res.attribution, lens.input.layout) : res.map;
+    const rawDims = raw.dims.slice(1);
+    const rawSize = rawDims.reduce((a, b) => a * b, 1);
+    const t = res.meta.target as { index?: number; label?: string };
+    if (mi === 0 && typeof t.index === 'number') resultTarget = { index: t.index, ...(t.label !== undefined ? { label: t.label } : {}) };
+    const record: Record<string, unknown> = {
+      convlens: '0.1.0',
+      model: { path: lens.source, sha256: modelHash },
+      ...res.meta,
+      input: { name: input.name, ...res.meta.input, preprocess: spec },
+      predictions,
+    };
+    maps.push({ method: method.id, map: ctx.array(norm, [h, w]), raw: ctx.array(Float32Array.from(raw.data.subarray(0, rawSize)), rawDims), record, ms });
+    ctx.progress((mi + 1) / methods.length, `${method.id} done`);
+  }
+  return { target: resultTarget, ...(camLayer ? { layer: camLayer } : {}), maps, predictions };
+}
+
+async function visualize(m: OpenedModel, p: VisualizeParams, ctx: JobCtx): Promise<VisualizeResult> {
+  const { lens } = m;
+  let objectives: string[];
+  let labels: string[];
+  if (p.objective !== undefined && p.objective !== '') {
+    objectives = [String(p.objective)];
+    labels = objectives;
+  } else if (p.layer) {
+    const layer = selectLayer(lens.view, p.layer);
+    const shapes = await lens.shapes(describeShape(lens));
+    const dims = shapes.get(layer.tensor)?.dims;
+    const count = dims ? actLayout(dims, lens.input.layout === 'NHWC' && dims.length === 4).channels : undefined;
+    const list = p.channels ?? Array.from({ length: count ?? 0 }, (_, i) => i);
+    if (list.length === 0) throw new ConvlensError(ErrorCodes.BAD_USAGE, `no channels to visualize for layer ${layer.humanName}`);
+    objectives = list.map((c) => `${JSON.stringify(layer.tensor)}:${Number(c)}`);
+    labels = list.map((c) => `${layer.humanName}:${Number(c)}`);
+  } else {
+    throw new ConvlensError(ErrorCodes.BAD_USAGE, 'visualize needs params.objective or params.layer', { hint: 'e.g. { objective: "features.relu3:5" } or { layer: "features.relu3", channels: [0, 1] }' });
+  }
+  const steps = p.steps ?? 512;
+  const every = Math.max(1, Math.floor(p.previewEvery ?? 16));
+  let lastSent = 0; // progress goes out at most every 100 ms, besides previews and the last step
+  const t0 = performance.now();
+  const res = await visualizeFeatures(lens, {
+    objectives, steps, ...(p.size ? { size: p.size } : {}), ...(p.seed !== undefined ? { seed: p.seed } : {}),
+    ...(threads ? { sessionOptions: { intraOpThreads: threads } } : {}),
+    onStep: (s) => {
+      ctx.check();
+      const done = s.chunk * s.steps + s.step;
+      const frac = done / (s.chunks * s.steps);
+      const preview = s.step % every === 0 || s.step === s.steps;
+      const now = performance.now();
+      if (!preview && s.step !== s.steps && now - lastSent < 100) return;
+      lastSent = now;
+      let arr: WireArray | undefined;
+      if (preview) {
+        const cur = s.current();
+        const [, C, H, W] = cur.dims;
+        arr = makeArray(Float32Array.from(cur.data.subarray(0, C * H * W)), [C, H, W]);
+      }
+      ctx.progress(frac, `step ${s.step}/${s.steps}${s.chunks > 1 ? ` · group ${s.chunk + 1}/${s.chunks}` : ''} · objective ${s.values[0]!.toFixed(3)}`, arr);
+    },
+  });
+  const images = res.images.map((im) => {
+    const C = im.pixels.length / (im.image.width * im.image.height);
+    return { unit: labels[im.unit] ?? im.objective, image: ctx.array(Float32Array.from(im.pixels), [C, im.image.height, im.image.width]), value: im.unitValue };
+  });
+  const record = {
+    tool: 'convlens studio visualize', model: lens.source, modelSha256: await lens.modelHash(),
+    settings: res.settings, objectives: res.objectives,
+    timing: { ...res.timing, wallMs: performance.now() - t0 },
+    images: res.images.map((im) => ({ unit: im.unit, index: im.index, label: labels[im.unit], objective: im.objective, value: im.value, unitValue: im.unitValue, transformedValue: im.transformedValue, retained: im.retained })),
+  };
+  return { images, trajectory: Array.from(res.images[0]?.trajectory ?? []), record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> };
+}
+
+// ------------------------------------------------------------------ loop
+
+const running = new Map<string, JobCtx>();
+
+async function runJob(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const ctx: JobCtx = {
+    jobId: msg.jobId,
+    cancelled: false,
+    check() { if (this.cancelled) throw new Cancelled(msg.jobId); },
+    progress(progress, message, preview) { send({ type: 'progress', jobId: msg.jobId, progress, ...(message ? { message } : {}), ...(preview ? { preview } : {}) }); },
+    arrays: [],
+    array(data, dims) { const a = makeArray(data, dims); this.arrays.push(a); return a.ref; },
+  };
+  running.set(msg.jobId, ctx);
+  try {
+    if (msg.kind === '__crash' || msg.kind === '__hang') {
+      if (!allowTestHooks) throw new ConvlensError(ErrorCodes.BAD_USAGE, `unknown job kind "${msg.kind}"`);
+      if (msg.kind === '__crash') process.abort();
+      for (;;) { /* a native hang: never yields, only a kill stops it */ }
+    }
+    if (!msg.modelPath) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'no model for this job');
+    const m = await openOnce(msg.modelPath);
+    const params = msg.params as never;
+    let result: unknown;
+    switch (msg.kind) {
+      case 'predict': result = await predict(m, params, needInput(msg.input)); break;
+      case 'features': result = await features(m, params, needInput(msg.input), ctx); break;
+      case 'filters': result = filters(m, params, ctx); break;
+      case 'explain': result = await explain(m, params, needInput(msg.input), ctx); break;
+      case 'visualize': result = await visualize(m, params, ctx); break;
+      default: throw new ConvlensError(ErrorCodes.BAD_USAGE, `unknown job kind "${String(msg.kind)}"`);
+    }
+    send({ type: 'done', jobId: msg.jobId, result, arrays: ctx.arrays });
+  } catch (e) {
+    send({ type: 'failed', jobId: msg.jobId, error: toStudioError(e), ...(e instanceof Cancelled || ctx.cancelled ? { cancelled: true } : {}) });
+  } finally {
+    running.delete(msg.jobId);
+  }
+}
+
+process.on('message', (raw) => {
+  const msg = raw as ToWorker;
+  switch (msg.type) {
+    case 'init':
+      threads = msg.threads;
+      allowTestHooks = msg.allowTestHooks;
+      send({ type: 'ready' });
+      break;
+    case 'describe':
+      describe(msg.path, msg.labelsFile).then(
+        (value) => send({ type: 'described', reqId: msg.reqId, ok: true, value }),
+        (e) => send({ type: 'described', reqId: msg.reqId, ok: false, error: toStudioError(e) }),
+      );
+      break;
+    case 'run':
+      void runJob(msg);
+      break;
+    case 'cancel': {
+      const c = running.get(msg.jobId);
+      if (c) c.cancelled = true;
+      break;
+    }
+  }
+});
+
+// Ctrl-C reaches the whole process group: the parent decides when the worker stops.
+process.on('SIGINT', () => undefined);
+// The parent went away: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
