@@ -45,7 +45,7 @@ export interface StartStudioOptions {
   port?: number;
   /** Launch token (≥ 32 characters). Default: 32 random bytes as hex (256 bits). */
   token?: string;
-  /** Folder of the built UI. Default `dist/studio` under the package root; without an index.html, `/` says "studio UI not built". */
+  /** Folder of the built UI. Default `dist/studio-ui` under the package root; without an index.html, `/` says "studio UI not built". */
   uiDir?: string;
   /** ONNX Runtime intra-op threads of the model worker (default: all cores). */
   threads?: number;
@@ -166,7 +166,7 @@ export async function startStudio(options: StartStudioOptions = {}): Promise<Stu
     throw new ConvlensError(ErrorCodes.BAD_USAGE, 'the studio token must be at least 32 printable characters without ; or ,', { hint: 'leave it out to get 32 random bytes' });
   }
   const maxUploadBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
-  const uiDir = options.uiDir ?? join(PACKAGE_ROOT, 'dist', 'studio');
+  const uiDir = options.uiDir ?? join(PACKAGE_ROOT, 'dist', 'studio-ui');
 
   let jobs: JobManager | undefined;
   const pool = new WorkerPool({

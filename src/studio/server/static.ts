@@ -1,5 +1,5 @@
 /**
- * Serves the built UI (`dist/studio`: index.html and /assets/*) — and nothing outside it
+ * Serves the built UI (`dist/studio-ui`: index.html and /assets/*) — and nothing outside it
  * (RELIABILITY.md 17). The raw request path is decoded once and refused when any segment is `..`/`.`,
  * holds a backslash, NUL or colon, or when the decoded path is absolute or cannot be decoded; the file's
  * real path (symlinks resolved) must then lie inside the UI folder's real path, compared by whole

@@ -1,0 +1,8 @@
+/** Browser entry of convlens studio: mounts <App/> (no inline scripts or styles: CSP-friendly). */
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);

@@ -1,0 +1,135 @@
+/**
+ * Explain: run one or several attribution methods (from /api/info) for a target class and CAM layer,
+ * and compare their heat maps side by side, overlaid on the input with an opacity slider and a colour
+ * map; hovering reads the map value under the cursor. Each map exports as PNG and as its JSON run record.
+ */
+
+import { useEffect, useRef } from 'react';
+import type { ExplainParams } from '../../protocol.ts';
+import { labelOf, useStudio } from '../state/context.ts';
+import { useArrays, useJob } from '../state/useJob.ts';
+import { HeatmapCanvas } from '../components/HeatmapCanvas.tsx';
+import { Colorbar, ColormapPicker } from '../components/ColormapPicker.tsx';
+import { Empty, ErrorBox, JobStatus } from '../components/JobStatus.tsx';
+import { ExportBar, fileStem } from '../components/ExportBar.tsx';
+import { LayerSelect } from '../components/LayerSelect.tsx';
+import { MethodParams } from '../components/MethodParams.tsx';
+import type { ParamOverrides } from '../components/MethodParams.tsx';
+import { isColormapName } from '../render/colormaps.ts';
+
+export function ExplainView() {
+  const { client, info, model, inputId, preprocess, url, setUrl, predictions } = useStudio();
+  const available = info.methods.map((m) => m.id);
+  const methods = (url.xm ? url.xm.split(',') : [available.includes('gradcam') ? 'gradcam' : available[0] ?? '']).filter(Boolean);
+  const target = url.xt ?? 'top1';
+  const layer = url.xl ?? model.defaultCamLayer ?? '';
+  const cmap = isColormapName(url.cm) ? url.cm : 'jet';
+  const opacity = url.op !== undefined && Number.isFinite(Number(url.op)) ? Math.min(1, Math.max(0, Number(url.op))) : 0.5;
+  const overrides: ParamOverrides = (() => { try { const v = url.xp ? JSON.parse(url.xp) as unknown : {}; return v && typeof v === 'object' && !Array.isArray(v) ? v as ParamOverrides : {}; } catch { return {}; } })();
+  const activeOverrides = Object.fromEntries(Object.entries(overrides).filter(([m]) => methods.includes(m)));
+  const usesLayer = methods.some((m) => info.methods.find((x) => x.id === m)?.family === 'cam');
+
+  const params: ExplainParams | null = inputId && methods.length ? {
+    modelId: model.id, inputId, methods,
+    target: /^\d+$/.test(target) ? Number(target) : target,
+    ...(layer && usesLayer ? { layer } : {}),
+    ...(Object.keys(activeOverrides).length ? { params: activeOverrides } : {}),
+    ...(preprocess ? { preprocess } : {}),
+  } : null;
+  const job = useJob(client, 'explain', params, { manual: true, prefetch: (r) => r.maps.map((m) => m.map) });
+  const result = job.result;
+  const { arrays, error: arrayError } = useArrays(client, result ? result.maps.map((m) => m.map.id) : []);
+  const canvases = useRef(new Map<string, HTMLCanvasElement>());
+  const stale = !!result && JSON.stringify(job.params) !== JSON.stringify(params);
+
+  // A permalink with a finished run (xr=1) re-runs it on load (results are cached server-side).
+  useEffect(() => { if (url.xr === '1' && params) job.run(); // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [inputId]);
+
+  const toggle = (id: string) => {
+    const next = methods.includes(id) ? methods.filter((m) => m !== id) : [...methods, id];
+    setUrl({ xm: next.join(',') || undefined });
+  };
+  const title = (id: string) => info.methods.find((m) => m.id === id)?.title ?? id;
+  const runLabel = methods.length === 1 ? `Run ${title(methods[0]!)}` : `Run ${methods.length} methods`;
+  const top = predictions?.predictions[0];
+
+  if (!inputId) return <Empty>Choose a sample or upload an image to explain a prediction.</Empty>;
+  return (
+    <div className="view explain-view">
+      <div className="controls panel">
+        <div className="field methods-field">
+          <span className="label">Methods</span>
+          <div className="chip-row" role="group" aria-label="Selected methods">
+            {methods.map((id) => (
+              <span key={id} className="chip active" data-method-chip={id}>
+                {title(id)}
+                <button type="button" className="chip-x" aria-label={`Remove ${title(id)}`} onClick={() => toggle(id)}>×</button>
+              </span>
+            ))}
+            <select className="add-method" aria-label="Add a method" value="" onChange={(e) => { if (e.target.value) toggle(e.target.value); }}>
+              <option value="">{methods.length ? '+ Compare with…' : '+ Add a method…'}</option>
+              {(['cam', 'gradient', 'perturbation'] as const).map((fam) => {
+                const ms = info.methods.filter((m) => m.family === fam && !methods.includes(m.id));
+                return ms.length ? (
+                  <optgroup key={fam} label={fam === 'cam' ? 'CAM family' : fam === 'gradient' ? 'Gradients' : 'Perturbation (forward passes only)'}>
+                    {ms.map((m) => <option key={m.id} value={m.id}>{m.title}</option>)}
+                  </optgroup>
+                ) : null;
+              })}
+            </select>
+          </div>
+        </div>
+        <MethodParams methods={info.methods.filter((m) => methods.includes(m.id))} value={overrides}
+          onChange={(v) => setUrl({ xp: Object.keys(v).length ? JSON.stringify(v) : undefined })} />
+        <div className="controls-row">
+          <div className="field">
+            <label htmlFor="explain-target">Target class</label>
+            <select id="explain-target" value={target} onChange={(e) => setUrl({ xt: e.target.value === 'top1' ? undefined : e.target.value })}>
+              <option value="top1">Top prediction{top ? ` (${labelOf(model, top.index, top.label)})` : ''}</option>
+              {(model.labels ?? predictions?.predictions.map((p) => labelOf(model, p.index, p.label)) ?? []).map((l, i) => <option key={i} value={String(model.labels ? i : predictions!.predictions[i]!.index)}>{l}</option>)}
+            </select>
+          </div>
+          <LayerSelect id="explain-layer" label={usesLayer ? 'CAM layer' : 'CAM layer (CAM methods only)'} layers={model.layers} value={layer}
+            onChange={(t) => setUrl({ xl: t === model.defaultCamLayer ? undefined : t })} filter={(l) => l.spatial} note="Not spatial (CAMs will fail)" />
+          <ColormapPicker id="explain-cmap" value={cmap} onChange={(c) => setUrl({ cm: c === 'jet' ? undefined : c })} />
+          <div className="field">
+            <label htmlFor="explain-opacity">Opacity <span className="muted mono">{Math.round(opacity * 100)}%</span></label>
+            <input id="explain-opacity" type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setUrl({ op: e.target.value === '0.5' ? undefined : e.target.value })} />
+          </div>
+          <div className="field run-field">
+            <button type="button" className="btn btn-primary" data-testid="run-explain" disabled={!params || job.status === 'running'}
+              onClick={() => { setUrl({ xr: '1' }); job.run(); }}>{job.status === 'running' ? 'Running…' : runLabel}</button>
+          </div>
+        </div>
+      </div>
+      <JobStatus status={job.status} progress={job.progress} message={job.message} error={job.error} ms={job.ms} serverMs={job.serverMs} cached={job.cached} label="Explanation" onCancel={job.cancel} />
+      {arrayError ? <ErrorBox error={arrayError} title="Could not load the maps" /> : null}
+      {stale && job.status !== 'running' ? <p className="notice">Settings changed since this run — press <strong>{runLabel}</strong> to update.</p> : null}
+      {result && arrays ? (
+        <>
+          <p className="muted result-caption">
+            Target <strong>{labelOf(model, result.target.index, result.target.label)}</strong> (class {result.target.index}){result.layer ? <> · layer <span className="mono">{result.layer}</span></> : null}
+          </p>
+          <div className={`compare-grid n${Math.min(result.maps.length, 4)}`}>
+            {result.maps.map((m, i) => (
+              <div key={m.method} className="card map-card" data-method={m.method} data-testid="explain-map">
+                <div className="card-head">
+                  <span className="card-title">{title(m.method)}</span>
+                  <span className="muted mono">{Math.round(m.ms)} ms</span>
+                </div>
+                <HeatmapCanvas values={arrays[i]!} width={m.map.dims[m.map.dims.length - 1]!} height={m.map.dims[m.map.dims.length - 2]!}
+                  cmap={cmap} range={{ min: 0, max: 1 }} imageUrl={client.inputImageUrl(job.params!.inputId, model.id, job.params!.preprocess?.resize)} opacity={opacity} smooth
+                  resolution={320} testId={`heatmap-${m.method}`} label={`${title(m.method)} heat map`}
+                  canvasRef={(c) => { if (c) canvases.current.set(m.method, c); else canvases.current.delete(m.method); }} />
+                {m.map.nonFinite ? <p className="warn">{m.map.nonFinite} non-finite values (painted magenta)</p> : null}
+                <ExportBar name={fileStem(model.name, m.method, result.target.index)} canvas={() => canvases.current.get(m.method) ?? null} record={() => m.record} link={false} />
+              </div>
+            ))}
+          </div>
+          <Colorbar cmap={cmap} min={0} max={1} label="normalised attribution" />
+        </>
+      ) : job.status === 'idle' ? <Empty>Pick methods and press <strong>{runLabel}</strong>.</Empty> : null}
+    </div>
+  );
+}
