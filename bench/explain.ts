@@ -430,6 +430,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
           const c = rep.convlens.at(-1), t = rep.torch.at(-1);
           log(`   round ${round + 1}: convlens ${fmtMs(c?.wallMs)} ms wall / ${fmtMs(c?.cpuMs)} cpu${t ? `; torch ${fmtMs(t.wallMs)} wall / ${fmtMs(t.cpuMs)} cpu` : ''}; load ${loadavg()[0]!.toFixed(2)}`);
         }
+        if (last && s.id === 'occlusion') {
+          // Incremental inference (occlusion's default): where it cut and the MACs it saves, or why not.
+          const inc = last.meta.extras['incremental'] as { used: boolean; cut?: string; layer?: string; crop?: number[]; macsSaved?: number; reason?: string } | undefined;
+          if (inc) log(inc.used ? `   incremental: cut after ${inc.layer} ("${inc.cut}"), crops ${inc.crop?.join('×')}, ${((inc.macsSaved ?? 0) * 100).toFixed(1)}% of the forward MACs saved` : `   incremental: not used (${inc.reason})`);
+        }
         if (last && (s.id === 'gradcam' || s.id === 'scorecam')) {
           const layer = (last?.meta.extras['layers'] as { tensor: string }[] | undefined)?.[0]?.tensor;
           if (layer && layer !== facts.last_block.tensor) rep.note = `layer 'auto' picked ${layer}, not ${facts.last_block.tensor}`;

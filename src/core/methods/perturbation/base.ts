@@ -110,10 +110,11 @@ export type FillCallback = (dst: Float32Array, i: number, slot: number) => void;
 export type ScoresCallback = (start: number, scores: Float64Array) => void;
 
 /**
- * The chunk loop shared by both forward paths: `runChunk(start, count, rows)` runs copies
- * `start .. start+count-1` (padded to `rows` for a fixed batch axis) and returns the score tensor.
+ * The chunk loop shared by the forward paths (also incremental occlusion's): `runChunk(start, count, rows)`
+ * runs copies `start .. start+count-1` (padded to `rows` for a fixed batch axis) and returns the score
+ * tensor; this loop times it, reads the target's scores and reports progress.
  */
-async function scoreChunks(
+export async function scoreChunks(
   run: PerturbationRun,
   total: number,
   runChunk: (start: number, count: number, rows: number) => Promise<Tensor>,
