@@ -23,6 +23,13 @@ describe('convlens demo', () => {
     for (const m of html.matchAll(/src="([^"]+)"/g)) expect(existsSync(join(cwd, 'convlens-demo', decodeURIComponent(m[1]!)))).toBe(true);
     expect(html).toMatch(/Shapes CNN: feature maps/);
     expect(html).toMatch(/MNIST CNN: filters/);
+    // feature visualization (issue 5): class images for both models, an atlas of one layer, and the
+    // retained fraction under fresh transforms printed from the run (not adversarial noise: > 30 %)
+    for (const title of ['Shapes CNN', 'MNIST CNN']) expect(html).toContain(`${title}: feature visualization`);
+    expect(html).toMatch(/Channel atlas of features\.relu2/);
+    const kept = [...html.matchAll(/the images keep (\d+)–(\d+)% of it/g)];
+    expect(kept.length).toBe(2);
+    for (const k of kept) expect(Number(k[1])).toBeGreaterThan(30);
   });
 
   it('renders in Chromium with every image loaded', async () => {

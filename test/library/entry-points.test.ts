@@ -16,6 +16,24 @@ describe('entry points', () => {
     }
   });
 
+  it('convlens exports feature visualization: visualizeFeatures runs from the package entry, the parser points at errors', async () => {
+    const cl = await import('../../src/node/index.ts');
+    const o = cl.parseObjective('features.relu2:3 - 0.05*tv');
+    expect(cl.describeObjective(o)).toBe('features.relu2:3 - 0.05*tv');
+    expect(() => cl.parseObjective('features.relu2:3 - 0.5*')).toThrow(/position 23/);
+    expect(typeof cl.featurevis.channel).toBe('function');
+    const lens = await cl.openModel(new URL('../../models/mnist-cnn.onnx', import.meta.url).pathname);
+    try {
+      const opts: import('../../src/node/index.ts').FeatureVisOptions = { objectives: [cl.featurevis.channel('features.relu2', 1)], steps: 2, robustnessDraws: 0 };
+      const r: import('../../src/node/index.ts').FeatureVisResult = await cl.visualizeFeatures(lens, opts);
+      expect(r.images.length).toBe(1);
+      expect(r.images[0]!.trajectory.length).toBe(2);
+      expect([r.images[0]!.image.width, r.images[0]!.image.height]).toEqual([28, 28]);
+    } finally {
+      await lens.dispose();
+    }
+  });
+
   it('convlens/core imports nothing from Node', async () => {
     const core = await import('../../src/core/index.ts');
     expect(typeof core.Lens).toBe('function');

@@ -309,6 +309,16 @@ function radix7(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float6
       const q2r = n2 * d1r - n3 * d2r - n1 * d3r, q2i = n2 * d1i - n3 * d2i - n1 * d3i;
       const m3r = a0r + c3 * s1r + c1 * s2r + c2 * s3r, m3i = a0i + c3 * s1i + c1 * s2i + c2 * s3i;
       const q3r = n3 * d1r - n1 * d2r + n2 * d3r, q3i = n3 * d1i - n1 * d2i + n2 * d3i;
+      if (pp === 0) {
+        // ω^0 = 1: no twiddles (the whole last stage, m = 1)
+        yr[o0 + run + u] = m1r + q1i; yi[o0 + run + u] = m1i - q1r;
+        yr[o0 + 2 * run + u] = m2r + q2i; yi[o0 + 2 * run + u] = m2i - q2r;
+        yr[o0 + 3 * run + u] = m3r + q3i; yi[o0 + 3 * run + u] = m3i - q3r;
+        yr[o0 + 4 * run + u] = m3r - q3i; yi[o0 + 4 * run + u] = m3i + q3r;
+        yr[o0 + 5 * run + u] = m2r - q2i; yi[o0 + 5 * run + u] = m2i + q2r;
+        yr[o0 + 6 * run + u] = m1r - q1i; yi[o0 + 6 * run + u] = m1i + q1r;
+        continue;
+      }
       store(yr, yi, o0 + run + u, m1r + q1i, m1i - q1r, tw[0]!, tw[1]!);
       store(yr, yi, o0 + 2 * run + u, m2r + q2i, m2i - q2r, tw[2]!, tw[3]!);
       store(yr, yi, o0 + 3 * run + u, m3r + q3i, m3i - q3r, tw[4]!, tw[5]!);
@@ -393,6 +403,20 @@ export class Rfft2Plan {
     this.rowPlan = new FftPlan(w);
   }
 
+  /** Spectrum offsets of rows 2q and 2q+1 (−1 past the last row) for each pair q, per plane count. */
+  private offsetCache = new Map<number, [Int32Array, Int32Array]>();
+
+  private offsets(planes: number): [Int32Array, Int32Array] {
+    let o = this.offsetCache.get(planes);
+    if (!o) {
+      const { h, k } = this, rows = planes * h, pairs = Math.ceil(rows / 2);
+      o = [new Int32Array(pairs), new Int32Array(pairs)];
+      for (let q = 0; q < pairs; q++) { o[0][q] = rowOffset(2 * q, h, planes, k); o[1][q] = 2 * q + 1 < rows ? rowOffset(2 * q + 1, h, planes, k) : -1; }
+      this.offsetCache.set(planes, o);
+    }
+    return o;
+  }
+
   /** Values in a spectrum of `planes` planes (per real/imag array). */
   spectrumSize(planes: number): number {
     return this.h * planes * this.k;
@@ -409,41 +433,60 @@ export class Rfft2Plan {
    * `out[p] = irfft2(spectrum[:, p, :])` with numpy's normalization (1/(H·W)), for `planes` planes.
    * The imaginary parts of column 0 and (even W) column W/2 do not affect the result.
    */
-  inverse(re: Float64Array, im: Float64Array, out: Float64Array, planes: number): void {
+  inverse(re: Float64Array, im: Float64Array, out: Float64Array, planes: number, scale?: Float64Array): void {
     const { h, w, k } = this;
     this.ensure(planes);
     const cols = planes * k;
     const br = this.bufRe, bi = this.bufIm;
-    br.set(re.subarray(0, h * cols));
-    bi.set(im.subarray(0, h * cols));
+    if (scale) {
+      // spectrum ⊙ scale (the same [H][K] factors for every plane), folded into the copy
+      for (let y = 0; y < h; y++) {
+        for (let p = 0; p < planes; p++) {
+          const o = (y * planes + p) * k, so = y * k;
+          for (let f = 0; f < k; f++) { const s = scale[so + f]!; br[o + f] = re[o + f]! * s; bi[o + f] = im[o + f]! * s; }
+        }
+      }
+    } else {
+      br.set(re.subarray(0, h * cols));
+      bi.set(im.subarray(0, h * cols));
+    }
     this.colPlan.transform(br, bi, cols, true);
     // Rows r = p·H + y; pair rows (2q, 2q+1) into one complex sequence Z = X̃₁ + i·X̃₂ (layout [W][pairs]).
+    // The loops over pairs run in blocks of TB so the strided [W][pairs] accesses fill whole cache lines.
     const rows = planes * h, pairs = Math.ceil(rows / 2);
     const zr = this.rowRe, zi = this.rowIm;
     const nyq = w % 2 === 0 ? w / 2 : -1;
-    for (let q = 0; q < pairs; q++) {
-      const r1 = 2 * q, r2 = 2 * q + 1;
-      const o1 = rowOffset(r1, h, planes, k), o2 = r2 < rows ? rowOffset(r2, h, planes, k) : -1;
+    const [off1, off2] = this.offsets(planes);
+    for (let q0 = 0; q0 < pairs; q0 += TB) {
+      const qe = Math.min(pairs, q0 + TB);
       for (let f = 0; f < k; f++) {
-        const a1 = br[o1 + f]!, b1 = f === 0 || f === nyq ? 0 : bi[o1 + f]!;
-        const a2 = o2 >= 0 ? br[o2 + f]! : 0, b2 = o2 >= 0 && f !== 0 && f !== nyq ? bi[o2 + f]! : 0;
-        zr[f * pairs + q] = a1 - b2;
-        zi[f * pairs + q] = b1 + a2;
-        if (f > 0 && f !== nyq) {
-          // X̃[W-f] = conj(X[f])
-          const g = w - f;
-          zr[g * pairs + q] = a1 + b2;
-          zi[g * pairs + q] = -b1 + a2;
+        const edge = f === 0 || f === nyq, g = (w - f) * pairs, z = f * pairs;
+        for (let q = q0; q < qe; q++) {
+          const o1 = off1[q]!, o2 = off2[q]!;
+          const a1 = br[o1 + f]!, b1 = edge ? 0 : bi[o1 + f]!;
+          const a2 = o2 >= 0 ? br[o2 + f]! : 0, b2 = o2 >= 0 && !edge ? bi[o2 + f]! : 0;
+          zr[z + q] = a1 - b2;
+          zi[z + q] = b1 + a2;
+          if (!edge) {
+            // X̃[W-f] = conj(X[f])
+            zr[g + q] = a1 + b2;
+            zi[g + q] = -b1 + a2;
+          }
         }
       }
     }
     this.rowPlan.transform(zr, zi, pairs, true);
-    const scale = 1 / (h * w);
-    for (let q = 0; q < pairs; q++) {
-      const r1 = 2 * q, r2 = 2 * q + 1;
-      const p1 = r1 * w, p2 = r2 * w;
-      for (let x = 0; x < w; x++) out[p1 + x] = zr[x * pairs + q]! * scale;
-      if (r2 < rows) for (let x = 0; x < w; x++) out[p2 + x] = zi[x * pairs + q]! * scale;
+    const norm = 1 / (h * w);
+    for (let q0 = 0; q0 < pairs; q0 += TB) {
+      const qe = Math.min(pairs, q0 + TB);
+      for (let x = 0; x < w; x++) {
+        const z = x * pairs;
+        for (let q = q0; q < qe; q++) {
+          const r2 = 2 * q + 1;
+          out[2 * q * w + x] = zr[z + q]! * norm;
+          if (r2 < rows) out[r2 * w + x] = zi[z + q]! * norm;
+        }
+      }
     }
   }
 
@@ -483,33 +526,41 @@ export class Rfft2Plan {
     const { h, w, k } = this;
     const rows = planes * h, pairs = Math.ceil(rows / 2);
     const zr = this.rowRe, zi = this.rowIm;
-    for (let q = 0; q < pairs; q++) {
-      const r1 = 2 * q, r2 = 2 * q + 1;
-      const p1 = r1 * w, p2 = r2 * w;
-      const has2 = r2 < rows;
+    for (let q0 = 0; q0 < pairs; q0 += TB) {
+      const qe = Math.min(pairs, q0 + TB);
       for (let t = 0; t < w; t++) {
-        zr[t * pairs + q] = x[p1 + t]!;
-        zi[t * pairs + q] = has2 ? x[p2 + t]! : 0;
+        const z = t * pairs;
+        for (let q = q0; q < qe; q++) {
+          const r2 = 2 * q + 1;
+          zr[z + q] = x[2 * q * w + t]!;
+          zi[z + q] = r2 < rows ? x[r2 * w + t]! : 0;
+        }
       }
     }
     this.rowPlan.transform(zr, zi, pairs, false);
-    for (let q = 0; q < pairs; q++) {
-      const r1 = 2 * q, r2 = 2 * q + 1;
-      const o1 = rowOffset(r1, h, planes, k), o2 = r2 < rows ? rowOffset(r2, h, planes, k) : -1;
+    const [off1, off2] = this.offsets(planes);
+    for (let q0 = 0; q0 < pairs; q0 += TB) {
+      const qe = Math.min(pairs, q0 + TB);
       for (let f = 0; f < k; f++) {
-        const g = f === 0 ? 0 : w - f;
-        const ar = zr[f * pairs + q]!, ai = zi[f * pairs + q]!, br = zr[g * pairs + q]!, bi = zi[g * pairs + q]!;
-        // X₁ = (Z[f] + conj Z[W-f]) / 2, X₂ = (Z[f] - conj Z[W-f]) / 2i
-        outRe[o1 + f] = 0.5 * (ar + br);
-        outIm[o1 + f] = 0.5 * (ai - bi);
-        if (o2 >= 0) {
-          outRe[o2 + f] = 0.5 * (ai + bi);
-          outIm[o2 + f] = -0.5 * (ar - br);
+        const zf = f * pairs, zg = (f === 0 ? 0 : w - f) * pairs;
+        for (let q = q0; q < qe; q++) {
+          const o1 = off1[q]!, o2 = off2[q]!;
+          const ar = zr[zf + q]!, ai = zi[zf + q]!, br = zr[zg + q]!, bi = zi[zg + q]!;
+          // X₁ = (Z[f] + conj Z[W-f]) / 2, X₂ = (Z[f] - conj Z[W-f]) / 2i
+          outRe[o1 + f] = 0.5 * (ar + br);
+          outIm[o1 + f] = 0.5 * (ai - bi);
+          if (o2 >= 0) {
+            outRe[o2 + f] = 0.5 * (ai + bi);
+            outIm[o2 + f] = -0.5 * (ar - br);
+          }
         }
       }
     }
   }
 }
+
+/** Pairs of rows handled together by the transposing loops of {@link Rfft2Plan} (8 doubles = one cache line). */
+const TB = 8;
 
 /** Offset of image row r = p·H + y inside a `[H][P][K]` spectrum. */
 function rowOffset(r: number, h: number, planes: number, k: number): number {

@@ -67,10 +67,13 @@ export const classProbability = (target: number | string): Objective => one({ ki
 export const direction = (layer: string, vector: readonly number[] | string): Objective => one({ kind: 'direction', layer, vector });
 /** Gram-matrix diversity across the images of a batch (higher = more diverse). */
 export const diversity = (layer?: string): Objective => one({ kind: 'diversity', ...(layer ? { layer } : {}) });
-/** Regularizers on the image in [0, 1]. */
+/** Image regularizer: mean |x − c| of the image in [0, 1] (`constant` c, default 0.5). Subtract it to penalize. @example combine([1, channel('layer4', 12)], [-0.05, l1()]) */
 export const l1 = (constant?: number): Objective => one({ kind: 'l1', ...(constant !== undefined ? { constant } : {}) });
+/** Image regularizer: root mean square of x − c (`constant` c, default 0.5). */
 export const l2 = (constant?: number): Objective => one({ kind: 'l2', ...(constant !== undefined ? { constant } : {}) });
+/** Image regularizer: total variation, the mean absolute difference of neighbouring pixels. */
 export const totalVariation = (): Objective => one({ kind: 'tv' });
+/** Image regularizer: ½·mean (x − blur(x))², blur(x) held constant (Lucid's `blur_input_each_step`). */
 export const blur = (): Objective => one({ kind: 'blur' });
 
 /**

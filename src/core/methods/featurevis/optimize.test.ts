@@ -80,10 +80,12 @@ describe('visualizeFeatures maximizes, robustly (demo models)', () => {
     try {
       const { rows, images } = await maximizationTable(lens, 'features.relu3', join(ROOT, 'samples/shapes-eval'), STEPS.shapes);
       expect(images).toBe(60);
+      // measured on the retrained model (dilated conv3/conv4, blur4): ratios 6.0–36×, median 14×;
+      // retained 67–82 %, median 77 %
       for (const r of rows) expect(r.vis, `channel ${r.channel}`).toBeGreaterThan(r.dataset);
-      expect(median(rows.map((r) => r.ratio))).toBeGreaterThan(2);
+      expect(median(rows.map((r) => r.ratio))).toBeGreaterThan(4);
       expect(median(rows.map((r) => r.retained))).toBeGreaterThan(0.6);
-      for (const r of rows) expect(r.retained, `channel ${r.channel}`).toBeGreaterThan(0.3);
+      for (const r of rows) expect(r.retained, `channel ${r.channel}`).toBeGreaterThan(0.5);
     } finally {
       await lens.dispose();
     }
@@ -96,9 +98,10 @@ describe('visualizeFeatures maximizes, robustly (demo models)', () => {
       await writeMnistDigits(dir, 500);
       const { rows, images } = await maximizationTable(lens, 'features.relu2', dir, STEPS.mnist);
       expect(images).toBe(500);
+      // measured: ratios 1.4–6.7× (channel 5 is the weakest), retained 74–95 %, median 87 %
       for (const r of rows) expect(r.vis, `channel ${r.channel}`).toBeGreaterThan(r.dataset);
       expect(median(rows.map((r) => r.retained))).toBeGreaterThan(0.6);
-      for (const r of rows) expect(r.retained, `channel ${r.channel}`).toBeGreaterThan(0.3);
+      for (const r of rows) expect(r.retained, `channel ${r.channel}`).toBeGreaterThan(0.5);
     } finally {
       await lens.dispose();
       rmSync(dir, { recursive: true, force: true });

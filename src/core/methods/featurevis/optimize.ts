@@ -112,16 +112,23 @@ export interface FeatureVisOptions {
 
 /** Progress of {@link visualizeFeatures}, reported after every step. */
 export interface StepProgress {
-  /** Current call group (0-based) and how many there are. */
+  /** Current call group (0-based): the images of one runtime call, optimized together. */
   chunk: number;
+  /** How many call groups the run has. */
   chunks: number;
-  /** Step just finished (1-based) and the total. */
+  /** Step just finished (1-based). */
   step: number;
+  /** Steps per call group (the run's `steps`). */
   steps: number;
   /** Global indices of the images of this chunk. */
   images: readonly number[];
   /** Objective value of each image of the chunk at this step (under its random transform). */
   values: Float64Array;
+  /**
+   * The chunk's current images in [0, 1], `[n][C][H][W]` (a fresh copy, computed only when called; for
+   * live previews such as the studio's). Calling it does not change the optimization.
+   */
+  current: () => { data: Float64Array; dims: [number, number, number, number] };
 }
 
 /** One optimized image. */
@@ -152,20 +159,35 @@ export interface FeatureVisImage {
 
 /** Settings of a run as used (for manifests). */
 export interface FeatureVisSettings {
+  /** Adam steps per image. */
   steps: number;
+  /** Adam learning rate. */
   lr: number;
+  /** Images per unit. */
   batch: number;
+  /** Size of the optimized images, `[height, width]`. */
   size: [number, number];
+  /** Shape of the model input fed per runtime call (first call group; NCHW or NHWC as the model). */
   modelInput: number[];
+  /** Spatial parameterization used. */
   param: SpatialParam;
+  /** Whether colours were decorrelated (only ever true for 3-channel inputs). */
   decorrelate: boolean;
+  /** The robustness transforms drawn every step (empty: none). */
   transforms: readonly TransformStep[];
+  /** Seed of the run. */
   seed: number;
+  /** Steps at which snapshots were kept. */
   thresholds: number[];
+  /** Standard deviation of the initialization. */
   sd: number;
+  /** Weight of the diversity term added per unit (0 when `batch` is 1). */
   diversity: number;
+  /** Most images per runtime call (a multiple of `batch`). */
   imagesPerCall: number;
+  /** Whether the redirected-ReLU start was used. */
   redirectRelu: boolean;
+  /** The model's input normalization applied after the transforms, per channel, in [0, 1] units. */
   normalize: { mean: number[]; std: number[] };
   /** Runtime calls per step (1, or 2 for objectives nonlinear in the activations). */
   callsPerStep: number;
@@ -175,9 +197,14 @@ export interface FeatureVisSettings {
 export interface FeatureVisResult {
   /** Every image, unit-major (`images[u * batch + b]`). */
   images: FeatureVisImage[];
+  /** The settings as used (defaults filled in). */
   settings: FeatureVisSettings;
   /** The resolved objectives (tensors read), per unit. */
   objectives: { text: string; tensors: string[] }[];
+  /**
+   * Wall time of the whole call (`totalMs`, compiling and scoring included), per step of one call
+   * group (`msPerStep`), the number of images and of call groups.
+   */
   timing: { totalMs: number; msPerStep: number; images: number; chunks: number };
 }
 
@@ -323,7 +350,10 @@ export async function visualizeFeatures(lens: Lens, opts: FeatureVisOptions): Pr
           for (let k = 0; k < n; k++) snapshots[k]!.push({ step, image: toRaster(now, k, channels, size) });
         }
         stepCount++;
-        opts.onStep?.({ chunk: ck, chunks: chunks.length, step, steps, images: idx, values: Float64Array.from(trajectories.map((tr) => tr[step - 1]!)) });
+        opts.onStep?.({
+          chunk: ck, chunks: chunks.length, step, steps, images: idx, values: Float64Array.from(trajectories.map((tr) => tr[step - 1]!)),
+          current: () => ({ data: pv.forward().slice(), dims: [n, channels, size[0], size[1]] }),
+        });
       }
       // final scoring: the image alone, then under fresh random transforms
       const final = pv.forward().slice();

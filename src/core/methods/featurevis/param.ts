@@ -95,8 +95,8 @@ export class ImageParam {
   private readonly scale?: Float64Array;
   private readonly spatial: Float64Array;
   private readonly image: Float64Array;
-  private readonly specRe?: Float64Array;
-  private readonly specIm?: Float64Array;
+  /** {@link scale} / 4: what multiplies the parameters. */
+  private readonly scale4?: Float64Array;
 
   constructor(opts: ImageParamOptions) {
     const { batch, channels, height, width } = opts;
@@ -120,10 +120,9 @@ export class ImageParam {
       const floor = 1 / Math.max(height, width), norm = Math.sqrt(height * width);
       for (let i = 0; i < scale.length; i++) scale[i] = norm / Math.max(freqs[i]!, floor) ** this.decayPower;
       this.scale = scale;
+      this.scale4 = scale.map((v) => v * 0.25); // Lucid divides the image by 4
       const n = this.plan.spectrumSize(planes);
       this.params = new Float64Array(2 * n);
-      this.specRe = new Float64Array(n);
-      this.specIm = new Float64Array(n);
     } else {
       this.params = new Float64Array(pixels);
     }
@@ -199,19 +198,9 @@ export class ImageParam {
     const t = this.spatial;
     if (this.param === 'pixel') t.set(this.params);
     else {
-      const plan = this.plan!, k = plan.k, P = N * C, n = plan.spectrumSize(P);
-      const re = this.specRe!, im = this.specIm!, scale = this.scale!;
-      for (let y = 0; y < H; y++) {
-        for (let p = 0; p < P; p++) {
-          const o = (y * P + p) * k, so = y * k;
-          for (let f = 0; f < k; f++) {
-            const s = scale[so + f]! * 0.25; // Lucid divides the image by 4
-            re[o + f] = this.params[o + f]! * s;
-            im[o + f] = this.params[n + o + f]! * s;
-          }
-        }
-      }
-      plan.inverse(re, im, t, P);
+      const plan = this.plan!, n = plan.spectrumSize(N * C);
+      // the 1/f scale (÷ 4, as Lucid divides the image by 4) is applied on the way into the inverse FFT
+      plan.inverse(this.params.subarray(0, n), this.params.subarray(n, 2 * n), t, N * C, this.scale4!);
     }
     const img = this.image, hw = H * W;
     if (this.decorrelated) {
@@ -257,23 +246,24 @@ export class ImageParam {
     }
     if (this.param === 'pixel') return;
     const plan = this.plan!, k = plan.k, P = N * C, n = plan.spectrumSize(P);
-    const re = this.specRe!, im = this.specIm!, scale = this.scale!;
-    plan.inverseAdjoint(gt, re, im, P);
+    const scale = this.scale4!;
+    plan.inverseAdjoint(gt, out.subarray(0, n), out.subarray(n, 2 * n), P);
     for (let y = 0; y < H; y++) {
       for (let p = 0; p < P; p++) {
         const o = (y * P + p) * k, so = y * k;
         for (let f = 0; f < k; f++) {
-          const s = scale[so + f]! * 0.25;
-          out[o + f] = re[o + f]! * s;
-          out[n + o + f] = im[o + f]! * s;
+          const s = scale[so + f]!;
+          out[o + f]! *= s;
+          out[n + o + f]! *= s;
         }
       }
     }
   }
 }
 
+/** 1 / (1 + e⁻ˣ): one exp, no branch (e⁻ˣ overflows to ∞ for x < −709 and the result is 0, as it should be). */
 function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  return 1 / (1 + Math.exp(-x));
 }
 
 /** Inverse of a row-major 3×3 matrix (cofactors / determinant). */

@@ -124,6 +124,36 @@ describe('transform draws', () => {
   });
 });
 
+describe('fused resampling + normalization (the NCHW fast path)', () => {
+  for (const [C, transformed] of [[3, true], [1, true], [3, false], [20, true]] as const) {
+    it(`${C} channel(s), ${transformed ? 'random transform' : 'identity'}: apply with shift/scale = resample then normalize; adjoint with scale = scaled adjoint`, () => {
+      const rng = new Rng(C + (transformed ? 100 : 0));
+      const S: [number, number] = [9, 11], O: [number, number] = transformed ? [8, 10] : S;
+      const s = new Sampler(transformed ? drawTransform(standardTransforms(12), rng) : NO_TRANSFORM, S, O);
+      const x = randomImage(2 * C * 99, rng);
+      const mean = Array.from({ length: C }, () => rng.uniform()), inv = Array.from({ length: C }, () => 1 + rng.uniform());
+      const op = O[0] * O[1];
+      // reference: plain resampling of image 1 into a float64 plane, then the affine per channel
+      const plain = new Float64Array(C * op);
+      s.apply(x, plain, C, C * 99, 0);
+      const ref = plain.map((v, i) => (v - mean[Math.floor(i / op)]!) * inv[Math.floor(i / op)]!);
+      const f32 = new Float32Array(5 + C * op), f64 = new Float64Array(5 + C * op);
+      s.apply(x, f32, C, C * 99, 5, mean, inv);
+      s.apply(x, f64, C, C * 99, 5, mean, inv);
+      for (let i = 0; i < C * op; i++) {
+        expect(f64[5 + i]).toBeCloseTo(ref[i]!, 12);
+        expect(f32[5 + i]).toBe(Math.fround(f64[5 + i]!));
+      }
+      const g = Float32Array.from({ length: C * op }, () => rng.normal());
+      const a = new Float64Array(2 * C * 99), b = new Float64Array(2 * C * 99);
+      s.adjoint(g, a, C, 0, C * 99, inv);
+      s.adjoint(Float64Array.from(g, (v, i) => v * inv[Math.floor(i / op)]!), b, C, 0, C * 99);
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 12);
+      expect(Math.max(...Array.from(a, Math.abs))).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe('gradient of parameterization + transforms + normalization vs finite differences (float64)', () => {
   for (const layout of ['NCHW', 'NHWC'] as const) {
     for (const [param, C] of [['fft', 3], ['pixel', 3], ['fft', 1]] as const) {
