@@ -46,6 +46,25 @@ function canvasStats(page: Page, selector: string) {
   });
 }
 
+/** Pixel colour counts of a heat-map canvas: changed vs `ref` (the `sig` of an earlier call), pure white, reddish, greenish. */
+function pixelClasses(page: Page, selector: string, ref?: number[]) {
+  return page.$eval(selector, (el, r) => {
+    const c = el as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let changed = 0, white = 0, red = 0, green = 0, wx = 0, wy = 0;
+    const sig: number[] = [];
+    for (let i = 0; i < d.length; i += 4) {
+      const R = d[i]!, G = d[i + 1]!, B = d[i + 2]!;
+      sig.push((R << 16) | (G << 8) | B);
+      if (r && r[i / 4] !== ((R << 16) | (G << 8) | B)) changed++;
+      if (R === 255 && G === 255 && B === 255) { white++; wx += (i / 4) % c.width; wy += Math.floor(i / 4 / c.width); }
+      if (R - Math.max(G, B) > 30) red++;
+      if (G - Math.max(R, B) > 30) green++;
+    }
+    return { changed, white, red, green, total: d.length / 4, whiteAt: white ? [wx / white / c.width, wy / white / c.height] : null, sig };
+  }, ref);
+}
+
 /** Patch the URL hash (the app listens to hashchange). */
 async function setHash(page: Page, patch: Record<string, string | null>): Promise<void> {
   await page.evaluate((p) => {
@@ -293,6 +312,61 @@ describe('convlens studio in Chromium', () => {
     await page.click('.method-params summary');
   });
 
+  it('outlines a sample\'s ground-truth mask and draws signed attributions (Captum style) without re-running', async () => {
+    const sample = (await api<ModelDetail>(page, `/api/models/${encodeURIComponent(model.id)}`)).samples.find((s) => s.name === SAMPLE)!;
+    expect(sample.maskInputId).toBeTruthy();
+    const uploaded = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('in');
+    // xr off: a new input would re-run the last explanation by itself (and timeExplain would wait for a repaint that never comes)
+    await setHash(page, { in: sample.inputId, xm: 'gradcam,gradient', xr: null, xt: null, xl: null, xp: null, cm: null, op: '1', xs: null, gt: null });
+    await page.waitForSelector('[data-testid="run-explain"]:not([disabled])');
+    await timeExplain(page, 'gradient');
+    // Mask outline: a white line over the jet map (which has no white) around the star, inside the mask on average.
+    const cam0 = await pixelClasses(page, '[data-testid="heatmap-gradcam"]');
+    expect(cam0.white).toBe(0);
+    await page.check('[data-testid="mask-toggle"]');
+    await page.waitForSelector('[data-testid="heatmap-gradcam"][data-outline="1"]');
+    const cam1 = await pixelClasses(page, '[data-testid="heatmap-gradcam"]', cam0.sig);
+    expect(cam1.white).toBeGreaterThan(150);
+    expect(cam1.changed).toBeGreaterThan(cam1.white);
+    expect(cam1.changed).toBeLessThan(cam1.total * 0.25); // an outline, not a fill
+    const mask = await sharp(join(ROOT, 'samples/shapes', SAMPLE.replace('.png', '.mask.png'))).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const [wx, wy] = cam1.whiteAt!;
+    expect(mask.data[Math.floor(wy! * mask.info.height) * mask.info.width + Math.floor(wx! * mask.info.width)]).toBeGreaterThan(127);
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('gt')).toBe('1');
+    // Signed attribution of the gradient method, from the raw [C,H,W] array; the CAM stays as it is.
+    const sal0 = await pixelClasses(page, '[data-testid="heatmap-gradient"]');
+    const repaint = async (mode: string) => {
+      const prev = await page.getAttribute('[data-testid="heatmap-gradient"]', 'data-painted');
+      await page.click(`[data-testid="sign-mode"] [data-sign="${mode}"]`);
+      await page.waitForFunction(([m, p]) => document.querySelector(`[data-method="gradient"]`)?.getAttribute('data-sign') === m
+        && document.querySelector('[data-testid="heatmap-gradient"]')?.getAttribute('data-painted') !== p, [mode, prev] as const);
+      return pixelClasses(page, '[data-testid="heatmap-gradient"]', sal0.sig);
+    };
+    const all = await repaint('all');
+    expect(all.changed).toBeGreaterThan(all.total * 0.5);
+    expect(all.red).toBeGreaterThan(100); // negative attributions
+    expect(all.green).toBeGreaterThan(100); // positive attributions
+    expect(await page.getAttribute('[data-method="gradcam"]', 'data-sign')).toBe('norm');
+    expect(await page.textContent('[data-method="gradient"] .map-note')).toMatch(/clipped at/);
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('xs')).toBe('all');
+    await page.$eval('.main', (m) => { m.scrollTop = 0; });
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await page.screenshot({ path: join(SHOTS, '3b-explain-mask-signed.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const pos = await repaint('pos');
+    expect(pos.red).toBe(0);
+    expect(pos.green).toBeGreaterThan(100);
+    const neg = await repaint('neg');
+    expect(neg.green).toBe(0);
+    expect(neg.red).toBeGreaterThan(100);
+    await page.click('[data-testid="sign-mode"] [data-sign="norm"]');
+    await page.waitForFunction(() => document.querySelector('[data-method="gradient"]')?.getAttribute('data-sign') === 'norm');
+    await page.uncheck('[data-testid="mask-toggle"]');
+    await page.waitForSelector('[data-testid="heatmap-gradcam"][data-outline="0"]');
+    await setHash(page, { in: uploaded, xm: 'gradcam', op: null, xs: null, gt: null });
+    await page.waitForSelector('[data-testid="predictions"][data-status="done"]', { timeout: 20_000 });
+  }, 90_000);
+
   it('shows a failed job\'s code, message and hint (Grad-CAM on a layer without spatial dims)', async () => {
     const flat = model.layers.find((l) => !l.spatial)!;
     await setHash(page, { xm: 'gradcam', xl: flat.tensor });
@@ -397,6 +471,8 @@ describe('convlens studio in Chromium', () => {
       await p.waitForSelector('.layer-item', { timeout: 60_000 });
       await p.setInputFiles('[data-testid="file-input"]', join(ROOT, 'samples/shapes', SAMPLE));
       await p.waitForSelector('[data-testid="predictions"][data-status="done"]', { timeout: 60_000 });
+      // A user reads the predictions first; meanwhile the idle worker warms the default Grad-CAM program.
+      await p.waitForTimeout(1500);
       await p.click('.tab[data-view="explain"]');
       await setHash(p, { xm: 'gradcam' });
       await p.waitForSelector('[data-testid="run-explain"]:not([disabled])');
@@ -407,7 +483,7 @@ describe('convlens studio in Chromium', () => {
       const warm2 = await timeExplain(p, 'gradcam');
       const st = await canvasStats(p, '[data-testid="heatmap-gradcam"]');
       expect(st.colors).toBeGreaterThan(50);
-      timings.push(`ResNet-18 Run Grad-CAM → heat map painted: ${ms(cold)} first run, ${ms(warm)} / ${ms(warm2)} next runs`);
+      timings.push(`ResNet-18 Run Grad-CAM → heat map painted: ${ms(cold)} first run (1.5 s after the prediction), ${ms(warm)} / ${ms(warm2)} next runs`);
       // Layer switches on the big model.
       const detail = await api<ModelDetail>(p, `/api/models/${encodeURIComponent(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('m')!)}`);
       const spatial = detail.layers.filter((l) => l.spatial);

@@ -189,6 +189,26 @@ describe('studio server', () => {
         expect(f.result.channels[c]!.max).toBeCloseTo(Math.max(...plane), 5);
         expect(f.result.channels[c]!.mean).toBeCloseTo(plane.reduce((a, v) => a + v, 0) / plane.length, 4);
       }
+      // Other layers of the same input come from the worker's activation cache (one forward pass for all
+      // layers): conv1 and relu1 are sliced from it and must agree (relu1 = max(0, conv1)), stats included.
+      const conv1 = detail.layers.find((l) => l.op === 'Conv')!;
+      const relu1 = detail.layers.find((l) => l.index > conv1.index && l.op === 'Relu')!;
+      const fc = await runJob<FeaturesResult>('features', { modelId: 'shapes', inputId: upload.id, layer: conv1.tensor });
+      const fr = await runJob<FeaturesResult>('features', { modelId: 'shapes', inputId: upload.id, layer: relu1.tensor });
+      timings['features (cached layer)'] = Math.round(fr.ms);
+      const [ac, ar] = [await fetchArray(fc.result.activation), await fetchArray(fr.result.activation)];
+      expect(ar.length).toBe(ac.length);
+      let worst = 0;
+      for (let i = 0; i < ac.length; i++) worst = Math.max(worst, Math.abs(ar[i]! - Math.max(0, ac[i]!)));
+      expect(worst).toBeLessThan(1e-5);
+      const plane = fr.result.activation.dims[1]! * fr.result.activation.dims[2]!;
+      const zeros = ar.subarray(0, plane).reduce((n, v) => n + (v === 0 ? 1 : 0), 0);
+      expect(fr.result.channels[0]!.zeroFraction).toBeCloseTo(zeros / plane, 6);
+      expect(fr.result.activation.min).toBe(0);
+      expect(fr.result.activation.max).toBeCloseTo(Math.max(...fr.result.channels.map((s) => s.max)), 6);
+      // The cache is per preprocessing too: another normalisation gives another activation.
+      const other = await runJob<FeaturesResult>('features', { modelId: 'shapes', inputId: upload.id, layer: conv1.tensor, preprocess: { mean: [0.1, 0.1, 0.1] } });
+      expect(other.result.channels[0]!.mean).not.toBeCloseTo(fc.result.channels[0]!.mean, 3);
 
       // filters: the first conv's weights
       const fl = await runJob<FiltersResult>('filters', { modelId: 'shapes', layer: detail.layers.find((l) => l.hasFilters)!.tensor });

@@ -17,7 +17,7 @@ function newestMtime(path: string): number {
 }
 
 /** Sources the built UI depends on. */
-const SOURCES = ['src/studio/ui', 'src/studio/client', 'src/studio/protocol.ts', 'src/core/image/colormap.ts', 'src/core/errors.ts'];
+const SOURCES = ['src/studio/ui', 'src/studio/client', 'src/studio/protocol.ts', 'src/core/image', 'src/core/methods/render', 'src/core/tensor.ts', 'src/core/errors.ts'];
 
 /** Run the UI's Vite build (into `outDir`, default dist/studio-ui). */
 export async function buildUi(outDir = UI_DIR): Promise<void> {

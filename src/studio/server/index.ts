@@ -59,6 +59,13 @@ export interface StartStudioOptions {
   cancelGraceMs?: number;
   /** Memory for job arrays (LRU), bytes. Default 512 MB. */
   maxArrayBytes?: number;
+  /**
+   * Memory of the worker's activation cache, bytes (default 1 GiB): every layer's activation of recent
+   * inputs, so feature-map layer switches need no forward pass. Least recently used inputs go first.
+   */
+  activationCacheBytes?: number;
+  /** Compile the default Grad-CAM program of a model in the background once its first job is done and the queue is idle (default true). */
+  warmGradients?: boolean;
   /** Log requests to stdout (fastify's logger). Default false. */
   log?: boolean;
   /** Tests only: accept the hidden `__crash` (worker calls process.abort()) and `__hang` (worker never yields) job kinds. */
@@ -172,6 +179,7 @@ export async function startStudio(options: StartStudioOptions = {}): Promise<Stu
   const pool = new WorkerPool({
     threads: options.threads,
     allowTestHooks: options.allowTestHooks,
+    activationCacheBytes: options.activationCacheBytes,
     onMessage: (m) => jobs?.onWorkerMessage(m),
     onExit: (i) => jobs?.onWorkerExit(i),
   });
@@ -183,7 +191,7 @@ export async function startStudio(options: StartStudioOptions = {}): Promise<Stu
     throw e;
   }
   const arrays = new ArrayStore(options.maxArrayBytes);
-  jobs = new JobManager(pool, catalog, arrays, { jobTimeoutMs: options.jobTimeoutMs, cancelGraceMs: options.cancelGraceMs, allowTestHooks: options.allowTestHooks });
+  jobs = new JobManager(pool, catalog, arrays, { jobTimeoutMs: options.jobTimeoutMs, cancelGraceMs: options.cancelGraceMs, allowTestHooks: options.allowTestHooks, warmGradients: options.warmGradients });
   const jm = jobs;
 
   let port = 0;

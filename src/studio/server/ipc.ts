@@ -3,7 +3,7 @@
  * native crash in ONNX Runtime kills only the worker — RELIABILITY.md 9). Sent with Node's `advanced`
  * IPC serialization, so typed arrays cross as they are.
  */
-import type { ArrayRef, JobKind, ModelDetail, StudioError } from '../protocol.ts';
+import type { ArrayRef, JobKind, ModelDetail, PreprocessOverride, StudioError } from '../protocol.ts';
 import type { Raster } from '../../core/image/raster.ts';
 
 /** A float32 array produced in the worker, stored by the parent under `ref.id`. */
@@ -21,7 +21,9 @@ export interface WireInput {
 
 /** Parent → worker. */
 export type ToWorker =
-  | { type: 'init'; threads?: number; allowTestHooks: boolean }
+  | { type: 'init'; threads?: number; allowTestHooks: boolean; activationCacheBytes?: number }
+  /** Compile the model's default Grad-CAM program in the background (sent when the job queue is idle). */
+  | { type: 'warm'; modelPath: string; input: WireInput; preprocess?: PreprocessOverride }
   | { type: 'describe'; reqId: number; path: string; modelId: string; labelsFile?: string }
   | { type: 'run'; jobId: string; kind: JobKind | '__crash' | '__hang'; modelPath?: string; params: Record<string, unknown>; input?: WireInput }
   | { type: 'cancel'; jobId: string };

@@ -62,7 +62,16 @@ export interface JobManagerOptions {
   allowTestHooks?: boolean;
   /** Finished jobs kept for `GET /api/jobs/:id` (default 1000). */
   maxJobs?: number;
+  /**
+   * Once a model's first job is done and the queue has stayed empty for {@link WARM_IDLE_MS}, have the
+   * worker compile that model's default Grad-CAM program (default true), so the first Run in the Explain
+   * view does not pay for building the backward graph.
+   */
+  warmGradients?: boolean;
 }
+
+/** How long the queue must be idle before a background warm-up starts, ms. */
+export const WARM_IDLE_MS = 250;
 
 export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
@@ -70,6 +79,10 @@ export class JobManager {
   private current?: JobRecord;
   private readonly cache = new Map<string, JobInfo>();
   private readonly listeners = new Set<(e: ServerEvent) => void>();
+  /** Models whose warm-up was sent to the current worker. */
+  private readonly warmed = new Set<string>();
+  private pendingWarm?: { modelPath: string; input: WireInput; preprocess?: unknown };
+  private warmTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -176,8 +189,27 @@ export class JobManager {
     r.info = { ...r.info, ...patch, ms: r.started !== undefined ? Math.round(performance.now() - r.started) : 0 };
     if (r.info.status !== 'done') delete r.info.result;
     if (this.current === r) this.current = undefined;
+    if (r.info.status === 'done' && r.modelPath && r.input && this.opts.warmGradients !== false && !this.warmed.has(r.modelPath)) {
+      this.pendingWarm = { modelPath: r.modelPath, input: r.input, ...(r.params.preprocess !== undefined ? { preprocess: r.params.preprocess } : {}) };
+    }
     this.publish(r);
     this.pump();
+    this.scheduleWarm();
+  }
+
+  /** Sends the pending warm-up once the queue has been idle for WARM_IDLE_MS (a job arriving first postpones it). */
+  private scheduleWarm(): void {
+    if (!this.pendingWarm || this.warmTimer) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      const w = this.pendingWarm;
+      if (!w || this.current || this.queue.length) return; // the next finish() re-arms it
+      this.pendingWarm = undefined;
+      if (this.warmed.has(w.modelPath)) return;
+      this.warmed.add(w.modelPath);
+      this.pool.send({ type: 'warm', modelPath: w.modelPath, input: w.input, ...(w.preprocess !== undefined ? { preprocess: w.preprocess as never } : {}) });
+    }, WARM_IDLE_MS);
+    this.warmTimer.unref?.();
   }
 
   /** Messages from the worker about the running job. */
@@ -210,6 +242,7 @@ export class JobManager {
 
   /** The worker died: the running job fails (or ends cancelled when it was being cancelled). */
   onWorkerExit(info: { code: number | null; signal: NodeJS.Signals | null; restarting: boolean }): void {
+    this.warmed.clear(); // a new worker has compiled nothing
     const r = this.current;
     if (!r) return;
     if (r.cancelling) {

@@ -17,6 +17,8 @@ export interface WorkerPoolOptions {
   threads?: number;
   /** Enable the hidden `__crash` / `__hang` job kinds (tests only). */
   allowTestHooks?: boolean;
+  /** Memory of the worker's activation cache (every layer of recent inputs), bytes. Default 1 GiB. */
+  activationCacheBytes?: number;
   /** Job messages (progress, done, failed) from the worker. */
   onMessage: (msg: FromWorker) => void;
   /** The worker died; `restarting` is false when the pool is closing. */
@@ -70,7 +72,7 @@ export class WorkerPool {
       if (restarting) this.start();
       this.opts.onExit({ code, signal, restarting });
     });
-    this.send({ type: 'init', ...(this.opts.threads ? { threads: this.opts.threads } : {}), allowTestHooks: !!this.opts.allowTestHooks });
+    this.send({ type: 'init', ...(this.opts.threads ? { threads: this.opts.threads } : {}), allowTestHooks: !!this.opts.allowTestHooks, ...(this.opts.activationCacheBytes !== undefined ? { activationCacheBytes: this.opts.activationCacheBytes } : {}) });
   }
 
   /** Sends a message to the current worker (dropped when none is alive). */

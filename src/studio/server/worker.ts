@@ -30,10 +30,14 @@ import type {
   ArrayRef, ChannelStat, ExplainMap, ExplainParams, ExplainResult, FeaturesParams, FeaturesResult, FiltersParams, FiltersResult,
   LayerInfo, PredictParams, PredictResult, Prediction, PreprocessOverride, StudioError, VisualizeParams, VisualizeResult,
 } from '../protocol.ts';
+import { ActivationCache, planeStats, sliceChannels } from './activation-cache.ts';
+import type { PlaneStats } from './activation-cache.ts';
 import type { DescribeResult, FromWorker, ToWorker, WireArray, WireInput } from './ipc.ts';
 
 let threads: number | undefined;
 let allowTestHooks = false;
+/** Every layer's activation per (model, input, preprocessing), for instant layer switches (`init.activationCacheBytes`). */
+let activations = new ActivationCache();
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -133,7 +137,8 @@ async function describe(path: string, labelsFile?: string): Promise<DescribeResu
 // ------------------------------------------------------------------ helpers
 
 /** A float32 array with its {@link ArrayRef} (min/max over finite values; NaN/Inf counted). */
-export function makeArray(data: Float32Array, dims: number[]): WireArray {
+export function makeArray(data: Float32Array, dims: number[], range?: ArrayRange): WireArray {
+  if (range) return { ref: { id: randomUUID(), dims, dtype: 'float32', ...range }, data };
   let min = Infinity, max = -Infinity, nonFinite = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
@@ -184,8 +189,12 @@ interface JobCtx {
   check(): void;
   progress(progress: number, message?: string, preview?: WireArray): void;
   arrays: WireArray[];
-  array(data: Float32Array, dims: number[]): ArrayRef;
+  /** Registers an output array (its min/max/non-finite count computed unless given). */
+  array(data: Float32Array, dims: number[], range?: ArrayRange): ArrayRef;
 }
+
+/** Precomputed finite range and non-finite count of an array. */
+interface ArrayRange { min: number; max: number; nonFinite: number }
 
 function needInput(input: WireInput | undefined): WireInput {
   if (!input) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'this job needs an input image (params.inputId)');
@@ -217,33 +226,76 @@ function isNhwcLike(dims: readonly number[]): boolean {
   return dims[3]! > dims[1]! && dims[1]! === dims[2]!;
 }
 
-async function features(m: OpenedModel, p: FeaturesParams, input: WireInput, ctx: JobCtx): Promise<FeaturesResult> {
+/** Every layer output of the table that a feature-map view can show (float tensors with a channel axis). */
+function featureTensors(m: OpenedModel): string[] {
+  return [...new Set(m.layers.filter((l) => l.shape.length >= 2).map((l) => l.tensor))];
+}
+
+/**
+ * The activation of `tensor` for an input: from the worker's activation cache, else by ONE run of the
+ * model exposing every layer's output (kept for the next layer switches). A tensor outside the layer
+ * table is run alone and added to the entry.
+ */
+async function activationOf(m: OpenedModel, modelPath: string, input: WireInput, spec: PreprocessSpec, tensor: string): Promise<{ act: Tensor; cached: boolean }> {
+  const key = `${modelPath}\u0000${input.id}\u0000${JSON.stringify(spec)}`;
+  const hit = activations.get(key)?.tensors.get(tensor);
+  if (hit) return { act: hit, cached: true };
+  const x = preprocessDetailed(input.raster, spec).tensor;
+  // All layers at once, unless they could not be kept anyway (estimated from the layer table's shapes).
+  const names = featureTensors(m);
+  const estimate = m.layers.filter((l) => l.shape.length >= 2).reduce((a, l) => a + 4 * l.shape.reduce((p, d) => p * Math.max(1, d), 1), 0);
+  if (!activations.get(key) && estimate <= activations.maxBytes) {
+    if (!names.includes(tensor)) names.push(tensor);
+    let all: Record<string, Tensor> | undefined;
+    try {
+      all = await m.lens.run(x, names);
+    } catch {
+      all = undefined; // e.g. out of memory with every output kept: fall back to this layer alone
+    }
+    if (all) {
+      const keep = new Map<string, Tensor>();
+      for (const [k, t] of Object.entries(all)) if (t && t.dims.length >= 2 && (t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16')) keep.set(k, t);
+      activations.set(key, keep);
+      const act = all[tensor];
+      if (act) return { act, cached: false };
+    }
+  }
+  const act = (await m.lens.run(x, [tensor]))[tensor]!;
+  activations.add(key, tensor, act);
+  return { act, cached: false };
+}
+
+async function features(m: OpenedModel, modelPath: string, p: FeaturesParams, input: WireInput, ctx: JobCtx): Promise<FeaturesResult> {
   const { lens } = m;
   if (typeof p.layer !== 'string' || !p.layer) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'features needs params.layer (a tensor name or layer selector)');
   const layer = selectLayer(lens.view, p.layer);
   const spec = specFor(lens, input.raster, p.preprocess);
-  const x = preprocessDetailed(input.raster, spec).tensor;
-  const act = (await lens.run(x, [layer.tensor]))[layer.tensor]!;
+  const { act } = await activationOf(m, modelPath, input, spec, layer.tensor);
   if (act.dims.length < 2 || act.dtype === 'int64' || act.dtype === 'bool') {
     throw new ConvlensError(ErrorCodes.BAD_USAGE, `layer ${layer.humanName} outputs [${act.dims.join(', ')}] ${act.dtype}: not a float tensor with channels`, { hint: 'pick a conv/activation layer' });
   }
-  const planes = channelPlanes(act, { layout: act.dims.length === 4 && lens.input.layout === 'NHWC' && isNhwcLike(act.dims) ? 'NHWC' : 'NCHW' });
-  const H = planes[0]?.height ?? 1, W = planes[0]?.width ?? 1, C = planes.length;
-  const data = new Float32Array(C * H * W);
-  const channels: ChannelStat[] = planes.map((pl, c) => {
-    data.set(pl.values, c * H * W);
-    let min = Infinity, max = -Infinity, sum = 0, sq = 0, n = 0, zeros = 0;
-    for (const v of pl.values) {
-      if (!Number.isFinite(v)) continue;
-      n++; sum += v; sq += v * v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      if (v === 0) zeros++;
-    }
-    const mean = n ? sum / n : 0;
-    return { index: c, min: n ? min : 0, max: n ? max : 0, mean, std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0, zeroFraction: pl.values.length ? zeros / pl.values.length : 0 };
+  const info = layerInfo(m, layer.tensor, layer, [...act.dims]);
+  const nhwc = act.dims.length === 4 && lens.input.layout === 'NHWC' && isNhwcLike(act.dims);
+  // Fast path (NCHW float32): one copy of the layer, statistics in one pass over it.
+  const fast = nhwc ? undefined : sliceChannels(act);
+  let data: Float32Array, dims: [number, number, number], stats: PlaneStats[];
+  if (fast) ({ data, dims, stats } = fast);
+  else {
+    const planes = channelPlanes(act, { layout: nhwc ? 'NHWC' : 'NCHW' });
+    const H = planes[0]?.height ?? 1, W = planes[0]?.width ?? 1, C = planes.length;
+    data = new Float32Array(C * H * W);
+    planes.forEach((pl, c) => data.set(pl.values, c * H * W));
+    dims = [C, H, W];
+    stats = planeStats(data, C, H * W);
+  }
+  let min = Infinity, max = -Infinity, nonFinite = 0;
+  const channels: ChannelStat[] = stats.map((s) => {
+    nonFinite += s.nonFinite;
+    if (s.nonFinite < dims[1] * dims[2]) { if (s.min < min) min = s.min; if (s.max > max) max = s.max; }
+    return { index: s.index, min: s.min, max: s.max, mean: s.mean, std: s.std, zeroFraction: s.zeroFraction };
   });
-  return { layer: layerInfo(m, layer.tensor, layer, [...act.dims]), activation: ctx.array(data, [C, H, W]), channels };
+  if (min > max) { min = 0; max = 0; }
+  return { layer: info, activation: ctx.array(data, dims, { min, max, nonFinite }), channels };
 }
 
 function filters(m: OpenedModel, p: FiltersParams, ctx: JobCtx): FiltersResult {
@@ -379,6 +431,27 @@ async function visualize(m: OpenedModel, p: VisualizeParams, ctx: JobCtx): Promi
   return { images, trajectory: Array.from(res.images[0]?.trajectory ?? []), record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> };
 }
 
+// ------------------------------------------------------------------ background warm-up
+
+/** The warm-up in progress; jobs wait for it (it holds the event loop while compiling anyway). */
+let warming: Promise<void> | undefined;
+
+/**
+ * Compiles and runs once the model's default Grad-CAM on an input (the forward + backward graph and
+ * its session are then cached in the lens), so the first Explain run is as fast as later ones.
+ * Failures are ignored: a model without gradients simply stays cold.
+ */
+async function warm(msg: Extract<ToWorker, { type: 'warm' }>): Promise<void> {
+  try {
+    const m = await openOnce(msg.modelPath);
+    const spec = specFor(m.lens, msg.input.raster, msg.preprocess);
+    const pre = preprocessDetailed(msg.input.raster, spec);
+    await getMethod('gradcam').explain({ lens: m.lens, input: pre.tensor, image: pre.input, target: 'top1', output: m.score }, {});
+  } catch {
+    /* stays cold */
+  }
+}
+
 // ------------------------------------------------------------------ loop
 
 const running = new Map<string, JobCtx>();
@@ -390,10 +463,11 @@ async function runJob(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     check() { if (this.cancelled) throw new Cancelled(msg.jobId); },
     progress(progress, message, preview) { send({ type: 'progress', jobId: msg.jobId, progress, ...(message ? { message } : {}), ...(preview ? { preview } : {}) }); },
     arrays: [],
-    array(data, dims) { const a = makeArray(data, dims); this.arrays.push(a); return a.ref; },
+    array(data, dims, range) { const a = makeArray(data, dims, range); this.arrays.push(a); return a.ref; },
   };
   running.set(msg.jobId, ctx);
   try {
+    if (warming) { await warming; ctx.check(); }
     if (msg.kind === '__crash' || msg.kind === '__hang') {
       if (!allowTestHooks) throw new ConvlensError(ErrorCodes.BAD_USAGE, `unknown job kind "${msg.kind}"`);
       if (msg.kind === '__crash') process.abort();
@@ -405,7 +479,7 @@ async function runJob(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     let result: unknown;
     switch (msg.kind) {
       case 'predict': result = await predict(m, params, needInput(msg.input)); break;
-      case 'features': result = await features(m, params, needInput(msg.input), ctx); break;
+      case 'features': result = await features(m, msg.modelPath, params, needInput(msg.input), ctx); break;
       case 'filters': result = filters(m, params, ctx); break;
       case 'explain': result = await explain(m, params, needInput(msg.input), ctx); break;
       case 'visualize': result = await visualize(m, params, ctx); break;
@@ -425,6 +499,7 @@ process.on('message', (raw) => {
     case 'init':
       threads = msg.threads;
       allowTestHooks = msg.allowTestHooks;
+      if (msg.activationCacheBytes !== undefined) activations = new ActivationCache(msg.activationCacheBytes);
       send({ type: 'ready' });
       break;
     case 'describe':
@@ -436,6 +511,12 @@ process.on('message', (raw) => {
     case 'run':
       void runJob(msg);
       break;
+    case 'warm': {
+      const w = (warming ?? Promise.resolve()).then(() => warm(msg));
+      warming = w;
+      void w.then(() => { if (warming === w) warming = undefined; });
+      break;
+    }
     case 'cancel': {
       const c = running.get(msg.jobId);
       if (c) c.cancelled = true;

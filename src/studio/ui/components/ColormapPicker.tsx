@@ -18,10 +18,11 @@ export function ColormapPicker({ value, onChange, options = HEAT_COLORMAPS, id =
   );
 }
 
-export function Colorbar({ cmap, min, max, label }: { cmap: ColormapName; min: number; max: number; label?: string }) {
+/** A colour bar with its end values; `gradient` (a CSS gradient) replaces the colour map's, e.g. for a LUT. */
+export function Colorbar({ cmap, min, max, label, gradient }: { cmap: ColormapName; min: number; max: number; label?: string; gradient?: string }) {
   return (
     <div className="colorbar">
-      <span className="colorbar-gradient" style={{ backgroundImage: cssGradient(cmap) }} />
+      <span className="colorbar-gradient" style={{ backgroundImage: gradient ?? cssGradient(cmap) }} />
       <div className="colorbar-ticks"><span>{fmt(min)}</span>{label ? <span className="muted">{label}</span> : null}<span>{fmt(max)}</span></div>
     </div>
   );

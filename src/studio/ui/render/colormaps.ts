@@ -21,7 +21,11 @@ export function isColormapName(s: string | null | undefined): s is ColormapName 
 
 /** A `linear-gradient(...)` for showing a colour map in CSS (set through React's style prop, CSP-safe). */
 export function cssGradient(name: ColormapName, stops = 16): string {
-  const lut = colormapLut(name);
+  return lutGradient(colormapLut(name), stops);
+}
+
+/** A `linear-gradient(...)` of a 256-entry RGB lookup table. */
+export function lutGradient(lut: Uint8Array, stops = 16): string {
   const parts: string[] = [];
   for (let k = 0; k < stops; k++) {
     const i = Math.round((k / (stops - 1)) * 255);

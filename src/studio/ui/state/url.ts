@@ -17,6 +17,8 @@ export interface UrlState {
   /** Preprocessing overrides: resize, mean, std (comma lists). */ rs?: string; mean?: string; std?: string;
   /** Explain: methods (comma list), target, CAM layer, colour map, opacity, run flag. */
   xm?: string; xt?: string; xl?: string; cm?: string; op?: string; xr?: string;
+  /** Explain display: signed attribution mode (abs|pos|neg|all; absent = heat map), ground-truth mask outline (1). */
+  xs?: string; gt?: string;
   /** Visualize: mode (unit|atlas), objective, steps, atlas layer, atlas channel count, run flag. */
   vm?: string; vo?: string; vs?: string; vl?: string; vn?: string; vr?: string;
   /** Filters: input channel shown (or "mean"). */ fi?: string;

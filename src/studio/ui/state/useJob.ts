@@ -83,7 +83,12 @@ export function useJob<K extends JobKind>(
 
   useEffect(() => {
     if (!opts.manual) start();
-    return () => { ctl.current?.abort(); };
+    return () => {
+      ctl.current?.abort();
+      // A run cancelled because its params changed must not leave the view "running" (a manual job would
+      // otherwise keep its Run button disabled for good); the last result stays, marked stale by the view.
+      setState((s) => (s.status === 'running' ? { ...s, status: s.result ? 'done' : 'idle', progress: undefined, message: undefined } : s));
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, opts.manual, start]);
 

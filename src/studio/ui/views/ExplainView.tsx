@@ -1,11 +1,17 @@
 /**
  * Explain: run one or several attribution methods (from /api/info) for a target class and CAM layer,
  * and compare their heat maps side by side, overlaid on the input with an opacity slider and a colour
- * map; hovering reads the map value under the cursor. Each map exports as PNG and as its JSON run record.
+ * map; hovering reads the map value under the cursor. Display options that need no re-run: the outline
+ * of a bundled sample's ground-truth mask over every map, and — for gradient/perturbation methods — the
+ * raw signed attribution drawn in Captum's style (channels summed; absolute / positive / negative / all,
+ * 2% outliers clipped; Captum's colour maps, red–white–green for all), rendered here from `ExplainMap.raw`.
+ * Each map exports as PNG and as its JSON run record.
  */
 
-import { useEffect, useRef } from 'react';
-import type { ExplainParams } from '../../protocol.ts';
+import { useEffect, useMemo, useRef } from 'react';
+import type { ExplainMap, ExplainParams } from '../../protocol.ts';
+import { captumColormapLut, renderAttribution } from '../../../core/methods/render/attribution.ts';
+import { tensor } from '../../../core/tensor.ts';
 import { labelOf, useStudio } from '../state/context.ts';
 import { useArrays, useJob } from '../state/useJob.ts';
 import { HeatmapCanvas } from '../components/HeatmapCanvas.tsx';
@@ -15,7 +21,25 @@ import { ExportBar, fileStem } from '../components/ExportBar.tsx';
 import { LayerSelect } from '../components/LayerSelect.tsx';
 import { MethodParams } from '../components/MethodParams.tsx';
 import type { ParamOverrides } from '../components/MethodParams.tsx';
-import { isColormapName } from '../render/colormaps.ts';
+import { isColormapName, lutGradient } from '../render/colormaps.ts';
+import { fmt } from '../render/draw.ts';
+
+/** Signed display modes (URL `xs`) → Captum's `sign`. Absent = the server's normalised |attribution| heat map. */
+const SIGN_MODES = { abs: 'absolute_value', pos: 'positive', neg: 'negative', all: 'all' } as const;
+type SignMode = keyof typeof SIGN_MODES;
+const SIGN_LABELS: Record<SignMode | 'norm', string> = { norm: 'Heat map', abs: 'Absolute', pos: 'Positive', neg: 'Negative', all: 'All ±' };
+const SIGN_TITLES: Record<SignMode | 'norm', string> = {
+  norm: 'Normalised |attribution| in the chosen colour map (as every method)',
+  abs: 'Captum sign "absolute_value": |Σc a|, Blues', pos: 'Captum sign "positive": Σc a > 0, Greens',
+  neg: 'Captum sign "negative": −Σc a for Σc a < 0, Reds', all: 'Captum sign "all": signed Σc a, red (−) – white – green (+)',
+};
+const isSignMode = (s: string | undefined): s is SignMode => !!s && s in SIGN_MODES;
+
+/** The channel-summed raw attribution, sign-selected and scaled by the 2%-outlier threshold (Captum's heat map values). */
+function signedPlane(raw: Float32Array, ref: ExplainMap['raw'], mode: SignMode): { values: Float32Array; width: number; height: number; threshold: number } {
+  const r = renderAttribution(tensor('float32', ref.dims, raw), { sign: SIGN_MODES[mode], method: 'heat_map', outlierPercent: 2 });
+  return { values: r.normalized, width: r.width, height: r.height, threshold: r.threshold };
+}
 
 export function ExplainView() {
   const { client, info, model, inputId, preprocess, url, setUrl, predictions } = useStudio();
@@ -28,6 +52,8 @@ export function ExplainView() {
   const overrides: ParamOverrides = (() => { try { const v = url.xp ? JSON.parse(url.xp) as unknown : {}; return v && typeof v === 'object' && !Array.isArray(v) ? v as ParamOverrides : {}; } catch { return {}; } })();
   const activeOverrides = Object.fromEntries(Object.entries(overrides).filter(([m]) => methods.includes(m)));
   const usesLayer = methods.some((m) => info.methods.find((x) => x.id === m)?.family === 'cam');
+  const signMode: SignMode | undefined = isSignMode(url.xs) ? url.xs : undefined;
+  const showMask = url.gt === '1';
 
   const params: ExplainParams | null = inputId && methods.length ? {
     modelId: model.id, inputId, methods,
@@ -40,6 +66,20 @@ export function ExplainView() {
   const result = job.result;
   const { arrays, error: arrayError } = useArrays(client, result ? result.maps.map((m) => m.map.id) : []);
   const canvases = useRef(new Map<string, HTMLCanvasElement>());
+  const familyOf = (id: string) => info.methods.find((x) => x.id === id)?.family;
+  // Signed display: the raw arrays of the gradient / perturbation maps, fetched only when asked for.
+  const signedMaps = result && signMode ? result.maps.filter((m) => familyOf(m.method) !== 'cam') : [];
+  const { arrays: raws } = useArrays(client, signedMaps.map((m) => m.raw.id));
+  const signed = useMemo(() => {
+    const out = new Map<string, ReturnType<typeof signedPlane>>();
+    if (signMode && raws) signedMaps.forEach((m, i) => { try { out.set(m.method, signedPlane(raws[i]!, m.raw, signMode)); } catch { /* drawn as the plain heat map */ } });
+    return out; // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [raws, signMode]);
+  const signedLut = signMode ? captumColormapLut(SIGN_MODES[signMode]) : undefined;
+  const hasSignable = !!result?.maps.some((m) => familyOf(m.method) !== 'cam');
+  // Ground-truth mask of a bundled sample, outlined over the maps.
+  const mask = job.params ? model.samples.find((x) => x.inputId === job.params!.inputId)?.maskInputId : undefined;
+  const maskUrl = mask && showMask ? client.inputImageUrl(mask, model.id, job.params!.preprocess?.resize) : undefined;
   const stale = !!result && JSON.stringify(job.params) !== JSON.stringify(params);
 
   // A permalink with a finished run (xr=1) re-runs it on load (results are cached server-side).
@@ -108,26 +148,56 @@ export function ExplainView() {
       {stale && job.status !== 'running' ? <p className="notice">Settings changed since this run — press <strong>{runLabel}</strong> to update.</p> : null}
       {result && arrays ? (
         <>
-          <p className="muted result-caption">
-            Target <strong>{labelOf(model, result.target.index, result.target.label)}</strong> (class {result.target.index}){result.layer ? <> · layer <span className="mono">{result.layer}</span></> : null}
-          </p>
+          <div className="result-bar">
+            <p className="muted result-caption">
+              Target <strong>{labelOf(model, result.target.index, result.target.label)}</strong> (class {result.target.index}){result.layer ? <> · layer <span className="mono">{result.layer}</span></> : null}
+            </p>
+            <div className="display-options">
+              {hasSignable ? (
+                <div className="field field-inline sign-field">
+                  <span className="label" id="sign-label" title="How gradient and perturbation maps are drawn (CAMs are unaffected)">Attribution</span>
+                  <div className="segmented segmented-small" role="group" aria-labelledby="sign-label" data-testid="sign-mode">
+                    {(['norm', 'abs', 'pos', 'neg', 'all'] as const).map((k) => (
+                      <button key={k} type="button" data-sign={k} title={SIGN_TITLES[k]} aria-pressed={(signMode ?? 'norm') === k}
+                        className={(signMode ?? 'norm') === k ? 'active' : ''} onClick={() => setUrl({ xs: k === 'norm' ? undefined : k })}>{SIGN_LABELS[k]}</button>
+                    ))}
+                  </div>
+                </div>
+              ) : null}
+              {mask ? (
+                <label className="check" title="Outline the sample's ground-truth mask over every map">
+                  <input type="checkbox" data-testid="mask-toggle" checked={showMask} onChange={(e) => setUrl({ gt: e.target.checked ? '1' : undefined })} />
+                  Ground-truth mask
+                </label>
+              ) : null}
+            </div>
+          </div>
           <div className={`compare-grid n${Math.min(result.maps.length, 4)}`}>
-            {result.maps.map((m, i) => (
-              <div key={m.method} className="card map-card" data-method={m.method} data-testid="explain-map">
+            {result.maps.map((m, i) => {
+              const sg = signed.get(m.method);
+              return (
+              <div key={m.method} className="card map-card" data-method={m.method} data-testid="explain-map" data-sign={sg ? signMode : 'norm'}>
                 <div className="card-head">
                   <span className="card-title">{title(m.method)}</span>
                   <span className="muted mono">{Math.round(m.ms)} ms</span>
                 </div>
-                <HeatmapCanvas values={arrays[i]!} width={m.map.dims[m.map.dims.length - 1]!} height={m.map.dims[m.map.dims.length - 2]!}
-                  cmap={cmap} range={{ min: 0, max: 1 }} imageUrl={client.inputImageUrl(job.params!.inputId, model.id, job.params!.preprocess?.resize)} opacity={opacity} smooth
+                <HeatmapCanvas values={sg ? sg.values : arrays[i]!} width={sg ? sg.width : m.map.dims[m.map.dims.length - 1]!} height={sg ? sg.height : m.map.dims[m.map.dims.length - 2]!}
+                  cmap={cmap} {...(sg ? { lut: signedLut } : {})} range={{ min: sg && signMode === 'all' ? -1 : 0, max: 1 }}
+                  imageUrl={client.inputImageUrl(job.params!.inputId, model.id, job.params!.preprocess?.resize)} opacity={opacity} smooth
+                  {...(maskUrl ? { outlineUrl: maskUrl } : {})}
                   resolution={320} testId={`heatmap-${m.method}`} label={`${title(m.method)} heat map`}
                   canvasRef={(c) => { if (c) canvases.current.set(m.method, c); else canvases.current.delete(m.method); }} />
+                {sg ? <p className="muted map-note" title={SIGN_TITLES[signMode!]}>Σ channels, clipped at <span className="mono">{fmt(sg.threshold)}</span> (2% outliers)</p> : null}
                 {m.map.nonFinite ? <p className="warn">{m.map.nonFinite} non-finite values (painted magenta)</p> : null}
                 <ExportBar name={fileStem(model.name, m.method, result.target.index)} canvas={() => canvases.current.get(m.method) ?? null} record={() => m.record} link={false} />
               </div>
-            ))}
+              );
+            })}
           </div>
-          <Colorbar cmap={cmap} min={0} max={1} label="normalised attribution" />
+          <div className="colorbars">
+            {signed.size < result.maps.length ? <Colorbar cmap={cmap} min={0} max={1} label="normalised attribution" /> : null}
+            {signed.size && signMode && signedLut ? <Colorbar cmap={cmap} gradient={lutGradient(signedLut)} min={signMode === 'all' ? -1 : 0} max={1} label={`attribution ÷ clip value (${SIGN_LABELS[signMode].toLowerCase()})`} /> : null}
+          </div>
         </>
       ) : job.status === 'idle' ? <Empty>Pick methods and press <strong>{runLabel}</strong>.</Empty> : null}
     </div>
