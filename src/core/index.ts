@@ -29,6 +29,7 @@ export { filterSheet } from './maps/filters.ts';
 export type { FilterMode, FilterOptions, FilterSheet } from './maps/filters.ts';
 export { renderGallery } from './report/gallery.ts';
 export type { Gallery, Section, Block, Card } from './report/gallery.ts';
+export * from './methods/index.ts';
 export { visualizeFeatures, parseObjective, describeObjective } from './methods/featurevis/index.ts';
 export type { FeatureVisOptions, FeatureVisResult, FeatureVisImage, FeatureVisSettings, StepProgress, Objective, TermSpec } from './methods/featurevis/index.ts';
 /** The rest of feature visualization (objective builders, parameterizations, transforms, Adam, FFT) for advanced use. */

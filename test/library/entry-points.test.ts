@@ -34,6 +34,27 @@ describe('entry points', () => {
     }
   });
 
+  it('convlens exports the explanation methods: each callable directly, the registry by id, rendering and the run record', async () => {
+    const cl = await import('../../src/node/index.ts');
+    expect(cl.METHOD_IDS.length).toBe(21);
+    expect(cl.getMethod('gradcam')).toBe(cl.gradCam);
+    const lens = await cl.openModel(new URL('../../models/shapes-cnn.onnx', import.meta.url).pathname);
+    try {
+      const image = await cl.loadImage(new URL('../../samples/shapes/star-00.png', import.meta.url).pathname);
+      const input = cl.preprocess(image, lens.preprocessSpec());
+      const r: import('../../src/node/index.ts').ExplainResult = await cl.gradCam.explain({ lens, input }, {});
+      expect(r.map.dims.slice(-2)).toEqual([64, 64]);
+      expect(r.meta.method).toBe('gradcam');
+      expect((r.meta.target as { label?: string }).label).toBe('star');
+      const g = await cl.saliency.explain({ lens, input }, {});
+      const png = cl.renderExplanation(cl.saliency, g, image);
+      expect([png.width, png.height]).toEqual([64, 64]);
+      expect(typeof cl.buildRunRecord).toBe('function');
+    } finally {
+      await lens.dispose();
+    }
+  });
+
   it('convlens/core imports nothing from Node', async () => {
     const core = await import('../../src/core/index.ts');
     expect(typeof core.Lens).toBe('function');

@@ -10,6 +10,7 @@ import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
 import { getMethods } from '../../core/methods/registry.ts';
 import type { ExplainMethod, ExplainResult } from '../../core/methods/types.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
+import { buildRunRecord } from '../../core/methods/record.ts';
 import type { TargetSpec } from '../../core/methods/target.ts';
 import { renderExplanation, attributionToNchw } from '../../core/methods/render/explanation.ts';
 import { makeGrid } from '../../core/image/grid.ts';
@@ -121,7 +122,7 @@ export async function run(opts: ExplainFlags): Promise<void> {
     const summary: Record<string, unknown>[] = [];
     for (const path of inputs) {
       const input = await loadInput(lens, path, opts);
-      if (!input.raster) {
+      if (!input.raster || !input.spec) {
         throw new ConvlensError(ErrorCodes.BAD_USAGE, `${path}: explanations need an image input (got a tensor)`, { hint: 'pass the image; convlens preprocesses it with --preprocess' });
       }
       const outputs = await lens.run(input.tensor, [score.tensor]);
@@ -135,15 +136,8 @@ export async function run(opts: ExplainFlags): Promise<void> {
           params,
         );
         const base = `${safeName(input.stem)}.${safeName(method.id)}`;
-        const record: Record<string, unknown> = {
-          convlens: '0.1.0',
-          model: { path: lens.source, sha256: modelHash },
-          ...res.meta,
-          input: { path, ...res.meta.input, preprocess: input.spec },
-          predictions,
-          files: {} as Record<string, string>,
-        };
-        const files = record.files as Record<string, string>;
+        const files: Record<string, string> = {};
+        const record = buildRunRecord({ meta: res.meta, modelPath: lens.source, modelSha256: modelHash, input: { path }, preprocess: input.spec, predictions, files });
         const picture = renderExplanation(method, res, input.raster, {
           layout: lens.input.layout,
           ...(opts.colormap ? { colormap: parseColormap(opts.colormap) } : {}),

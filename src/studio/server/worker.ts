@@ -16,6 +16,7 @@ import { scoreTensor } from '../../core/methods/target.ts';
 import type { TargetSpec } from '../../core/methods/target.ts';
 import { defaultTargetLayer } from '../../core/methods/cam/default-layer.ts';
 import { getMethod } from '../../core/methods/registry.ts';
+import { buildRunRecord } from '../../core/methods/record.ts';
 import { attributionToNchw } from '../../core/methods/render/explanation.ts';
 import { renderAttribution } from '../../core/methods/render/attribution.ts';
 import { normalizeMinMax } from '../../core/image/normalize.ts';
@@ -325,6 +326,8 @@ async function explain(m: OpenedModel, p: ExplainParams, input: WireInput, ctx: 
   const pre = preprocessDetailed(input.raster, spec);
   const out = await lens.run(pre.tensor, [m.score]);
   const predictions = predictionsOf(m, out[m.score]!, 5);
+  // The run record carries the library's prediction shape (as the CLI's manifest does), not the wire one.
+  const recordPredictions = m.lens.predictions(out[m.score]!, 5).map((x) => ({ ...x, label: m.labels?.[x.index] ?? x.label }));
   const target: TargetSpec = p.target ?? 'top1';
   const modelHash = await lens.modelHash();
   const maps: ExplainMap[] = [];
@@ -362,14 +365,8 @@ async function explain(m: OpenedModel, p: ExplainParams, input: WireInput, ctx: 
     const rawSize = rawDims.reduce((a, b) => a * b, 1);
     const t = res.meta.target as { index?: number; label?: string };
     if (mi === 0 && typeof t.index === 'number') resultTarget = { index: t.index, ...(t.label !== undefined ? { label: t.label } : {}) };
-    const record: Record<string, unknown> = {
-      convlens: '0.1.0',
-      model: { path: lens.source, sha256: modelHash },
-      ...res.meta,
-      input: { name: input.name, ...res.meta.input, preprocess: spec },
-      predictions,
-    };
-    maps.push({ method: method.id, map: ctx.array(norm, [h, w]), raw: ctx.array(Float32Array.from(raw.data.subarray(0, rawSize)), rawDims), record, ms });
+    const record = buildRunRecord({ meta: res.meta, modelPath: lens.source, modelSha256: modelHash, input: { name: input.name }, preprocess: spec, predictions: recordPredictions });
+    maps.push({ method: method.id, map: ctx.array(norm, [h, w]), raw: ctx.array(Float32Array.from(raw.data.subarray(0, rawSize)), rawDims), record: { ...record } /* the wire type is a plain JSON object */, ms });
     ctx.progress((mi + 1) / methods.length, `${method.id} done`);
   }
   return { target: resultTarget, ...(camLayer ? { layer: camLayer } : {}), maps, predictions };
