@@ -21,7 +21,7 @@ export { Lens, METADATA_KEYS } from './lens.ts';
 export type { LensOptions, InputInfo, Prediction, GradientRequest, GradientResult } from './lens.ts';
 export { layerTable, countMacs } from './inspect/layer-table.ts';
 export type { LayerRow, LayerTable, LayerTableOptions as LayerTableRenderOptions } from './inspect/layer-table.ts';
-export { channelPlanes, planeStats } from './maps/channel-planes.ts';
+export { channelPlanes, planeStats, activationLayout } from './maps/channel-planes.ts';
 export type { Plane, PlaneOptions, ChannelStats } from './maps/channel-planes.ts';
 export { featureMapSheet } from './maps/feature-maps.ts';
 export type { FeatureMapOptions, FeatureMapSheet } from './maps/feature-maps.ts';

@@ -16,6 +16,7 @@ export type { OpenModelOptions } from './open-model.ts';
 export { loadModelFile, loadModelFileSync, NodeExternalDataReader } from './model-loader.ts';
 export type { LoadModelOptions, LoadedModel } from './model-loader.ts';
 export { loadImage, encodePng, savePng } from './image-io.ts';
+export { readLabelsFile } from './labels.ts';
 export { writeFileAtomic, mkdirp } from './atomic-write.ts';
 export { createOrtNodeBackend, ortNodeBackend, ORT_NODE_BACKEND } from './ort-node-backend.ts';
 export { createOrtWebBackend, ortWebBackend, ORT_WEB_BACKEND } from '../web/ort-web-backend.ts';

@@ -17,6 +17,7 @@ import { makeGrid } from '../../core/image/grid.ts';
 import { toRgb } from '../../core/image/raster.ts';
 import type { RgbaImage } from '../../core/image/raster.ts';
 import { loadImage } from '../../node/image-io.ts';
+import { readLabelsFile } from '../../node/labels.ts';
 import { upscaleNearest } from '../../core/maps/upscale.ts';
 import { parseColormap } from './features.ts';
 import { expandInputs, formatTable, loadInput, OutputDir, openLens, parseFormats, printJson, progress, safeName } from '../shared.ts';
@@ -97,21 +98,12 @@ async function parseTarget(opts: ExplainFlags): Promise<TargetSpec> {
   return /^-?\d+$/.test(t) ? Number(t) : t;
 }
 
-function readLabels(path: string | undefined): string[] | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s, i, a) => s !== '' || i < a.length - 1);
-  } catch {
-    throw new ConvlensError(ErrorCodes.FILE_NOT_FOUND, `cannot read labels file ${path}`, { hint: 'one class name per line, in output order' });
-  }
-}
-
 export async function run(opts: ExplainFlags): Promise<void> {
   const methods = getMethods(opts.method ?? 'gradcam');
   const formats = parseFormats(opts.format);
   const inputs = await expandInputs(opts.input ?? opts.image);
   const target = await parseTarget(opts);
-  const labels = readLabels(opts.labels);
+  const labels = opts.labels ? readLabelsFile(opts.labels) : undefined;
   const lens = await openLens(opts);
   try {
     const score = scoreTensor(lens, opts.output ? { output: opts.output } : {});

@@ -8,6 +8,7 @@ import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
 import { selectLayer, layerEntries } from '../../core/onnx/select-layer.ts';
 import type { SelectedLayer } from '../../core/onnx/select-layer.ts';
 import { featureMapSheet } from '../../core/maps/feature-maps.ts';
+import { activationLayout } from '../../core/maps/channel-planes.ts';
 import type { ColormapName } from '../../core/image/colormap.ts';
 import { COLORMAP_BASE_NAMES } from '../../core/image/colormap.ts';
 import { expandInputs, loadInput, OutputDir, openLens, parseFormats, printJson, progress, safeName } from '../shared.ts';
@@ -64,7 +65,7 @@ export async function run(opts: FeaturesFlags): Promise<void> {
           continue;
         }
         const sheet = featureMapSheet(act, {
-          layout: act.dims.length === 4 && lens.input.layout === 'NHWC' && isNhwcLike(act.dims) ? 'NHWC' : 'NCHW',
+          layout: activationLayout(act.dims, lens.input.layout),
           colormap, sort: opts.sort, maxChannels: opts.maxChannels, normalize, title: `${layer.humanName} ${act.dims.length === 5 ? '(mid-depth slice) ' : ''}[${act.dims.join('x')}]`,
         });
         if (formats.has('png')) record.png = await out.png(`${prefix}${name}.png`, sheet.image);
@@ -88,9 +89,4 @@ export async function run(opts: FeaturesFlags): Promise<void> {
   } finally {
     await lens.dispose();
   }
-}
-
-/** An NHWC model's activations stay NHWC only when the exporter kept that layout (tf2onnx); guess by channel position. */
-function isNhwcLike(dims: readonly number[]): boolean {
-  return dims[3]! > dims[1]! && dims[1]! === dims[2]!;
 }

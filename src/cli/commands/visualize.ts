@@ -15,7 +15,7 @@ import { selectLayer } from '../../core/onnx/select-layer.ts';
 import { makeGrid } from '../../core/image/grid.ts';
 import { upscaleNearest } from '../../core/maps/upscale.ts';
 import { parseNpy } from '../../core/io/npy.ts';
-import { actLayout, visualizeFeatures } from '../../core/methods/featurevis/index.ts';
+import { actLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
 import type { FeatureVisImage, FeatureVisResult, SpatialParam } from '../../core/methods/featurevis/index.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
 import { OutputDir, openLens, parseFormats, parseShape, printJson, safeName } from '../shared.ts';
@@ -190,25 +190,20 @@ export async function run(opts: VisualizeFlags): Promise<void> {
     }
     const out = new OutputDir(opts.out ?? 'convlens-out');
     const batch = res.settings.batch;
-    const records = [];
+    const files: Record<string, string>[] = [];
     for (const im of res.images) {
       const unit = units[im.unit]!;
       const stem = batch > 1 ? `${unit.name}-b${im.index}` : unit.name;
-      const rec: Record<string, unknown> = {
-        unit: im.unit, index: im.index, label: unit.label, objective: im.objective,
-        value: im.value, unitValue: im.unitValue, transformedValue: im.transformedValue, retained: im.retained,
-      };
+      const f: Record<string, string> = {};
       if (formats.has('png')) {
-        rec.png = await out.png(`${stem}.png`, im.image);
+        f.png = await out.png(`${stem}.png`, im.image);
         if (im.snapshots.length > 1) {
-          const f = tileScale(im.image.width);
-          rec.steps = await out.png(`${stem}.steps.png`, makeGrid(im.snapshots.map((s) => upscaleNearest(s.image, f)), { labels: im.snapshots.map((s) => `step ${s.step}`), columns: im.snapshots.length }));
+          const scale = tileScale(im.image.width);
+          f.steps = await out.png(`${stem}.steps.png`, makeGrid(im.snapshots.map((s) => upscaleNearest(s.image, scale)), { labels: im.snapshots.map((s) => `step ${s.step}`), columns: im.snapshots.length }));
         }
       }
-      if (formats.has('npy')) rec.npy = await out.npy(`${stem}.npy`, { dtype: 'float32', dims: [im.pixels.length / (im.image.width * im.image.height), im.image.height, im.image.width], data: Float32Array.from(im.pixels) });
-      rec.trajectory = Array.from(im.trajectory, (v) => +v.toPrecision(6));
-      rec.snapshots = im.snapshots.map((s) => s.step);
-      records.push(rec);
+      if (formats.has('npy')) f.npy = await out.npy(`${stem}.npy`, { dtype: 'float32', dims: [im.pixels.length / (im.image.width * im.image.height), im.image.height, im.image.width], data: Float32Array.from(im.pixels) });
+      files.push(f);
     }
     let grid: string | undefined;
     if (formats.has('png') && res.images.length > 1) {
@@ -217,12 +212,10 @@ export async function run(opts: VisualizeFlags): Promise<void> {
       const title = opts.channels !== undefined || opts.channel !== undefined ? units[0]!.label.replace(/:\d+$/, '') : undefined;
       grid = await out.png(`${safeName(title ?? 'visualize')}.grid.png`, makeGrid(res.images.map((im) => upscaleNearest(im.image, f)), { labels: res.images.map(label), title, columns: batch > 1 ? batch : undefined }));
     }
-    const manifest = {
-      tool: 'convlens visualize', model: lens.source, modelSha256: await lens.modelHash(),
-      settings: res.settings, objectives: res.objectives, grid,
-      timing: { ...res.timing, wallMs: performance.now() - t0 },
-      images: records,
-    };
+    const manifest = visualizeRecord(res, {
+      tool: 'convlens visualize', modelPath: lens.source, modelSha256: await lens.modelHash(),
+      unitLabels: units.map((u) => u.label), wallMs: performance.now() - t0, grid, files: (_im, i) => files[i]!,
+    });
     if (formats.has('json')) await out.json('visualize.json', manifest);
     if (opts.json) printJson({ out: out.dir, ...manifest });
     else {

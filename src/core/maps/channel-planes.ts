@@ -28,6 +28,15 @@ export interface PlaneOptions {
   depthSlice?: number;
 }
 
+/**
+ * The layout of a 4-D activation of a model whose input is `inputLayout`: NHWC only when the model takes
+ * NHWC input and the tensor looks channels-last (`[N, S, S, C]` with more channels than its side) — a
+ * channels-last export usually keeps that layout, but a model may transpose to NCHW inside.
+ */
+export function activationLayout(dims: readonly number[], inputLayout: string): 'NCHW' | 'NHWC' {
+  return dims.length === 4 && inputLayout === 'NHWC' && dims[3]! > dims[1]! && dims[1]! === dims[2]! ? 'NHWC' : 'NCHW';
+}
+
 /** Planes of one batch item of an activation tensor. */
 export function channelPlanes(t: Tensor, opts: PlaneOptions = {}): Plane[] {
   const dims = t.dims;

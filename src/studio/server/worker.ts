@@ -7,10 +7,10 @@
  * progress callbacks of the library throw once a `cancel` message has arrived.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ConvlensError, ErrorCodes, isConvlensError } from '../../core/errors.ts';
 import type { Lens } from '../../core/lens.ts';
 import { openModel } from '../../node/open-model.ts';
+import { readLabelsFile } from '../../node/labels.ts';
 import { layerEntries, selectLayer } from '../../core/onnx/select-layer.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
 import type { TargetSpec } from '../../core/methods/target.ts';
@@ -25,8 +25,8 @@ import type { PreprocessSpec } from '../../core/image/preprocess.ts';
 import type { ResizeMode } from '../../core/image/resize.ts';
 import type { Raster } from '../../core/image/raster.ts';
 import type { Tensor } from '../../core/tensor.ts';
-import { channelPlanes } from '../../core/maps/channel-planes.ts';
-import { actLayout, visualizeFeatures } from '../../core/methods/featurevis/index.ts';
+import { activationLayout, channelPlanes } from '../../core/maps/channel-planes.ts';
+import { actLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
 import type {
   ArrayRef, ChannelStat, ExplainMap, ExplainParams, ExplainResult, FeaturesParams, FeaturesResult, FiltersParams, FiltersResult,
   LayerInfo, PredictParams, PredictResult, Prediction, PreprocessOverride, StudioError, VisualizeParams, VisualizeResult,
@@ -57,28 +57,34 @@ interface OpenedModel {
   layers: LayerInfo[];
   labels?: string[];
   score: string;
+  /** Parameter count of the whole model (from the layer table built once at open). */
+  totalParams: number;
 }
 const models = new Map<string, Promise<OpenedModel>>();
 
-function readLabelsFile(path: string | undefined): string[] | undefined {
+/** Class names from the model's `<name>.labels.txt` sibling; an unreadable file means no names. */
+function labelsFrom(path: string | undefined): string[] | undefined {
   if (!path) return undefined;
   try {
-    const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((s) => s.trim());
-    while (lines.length && lines[lines.length - 1] === '') lines.pop();
-    return lines.length ? lines : undefined;
+    const names = readLabelsFile(path);
+    return names.length ? names : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The concrete input shape used to describe a model (image size 224 when the model leaves H/W symbolic). */
-function describeShape(lens: Lens): number[] {
+/**
+ * A concrete input shape for `lens`: the model's own when it is fixed, else its symbolic height and width
+ * filled with `size` (224×224 to describe a model; an image's own size to preprocess it).
+ */
+function concreteShape(lens: Lens, size: [number, number] = [224, 224]): number[] {
   try {
     return lens.inputShape();
   } catch {
     const { dims, layout } = lens.input;
-    const c = typeof dims[layout === 'NCHW' ? 1 : 3] === 'number' ? (dims[layout === 'NCHW' ? 1 : 3] as number) : 3;
-    return lens.inputShape(layout === 'NCHW' ? [1, c, 224, 224] : [1, 224, 224, c]);
+    const ci = layout === 'NCHW' ? 1 : 3;
+    const c = typeof dims[ci] === 'number' ? (dims[ci] as number) : 3;
+    return lens.inputShape(layout === 'NCHW' ? [1, c, size[0], size[1]] : [1, size[0], size[1], c]);
   }
 }
 
@@ -87,7 +93,7 @@ async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel>
   if (!p) {
     p = (async () => {
       const lens = await openModel(path, threads ? { sessionOptions: { intraOpThreads: threads } } : {});
-      const shape = describeShape(lens);
+      const shape = concreteShape(lens);
       const table = await lens.layers(shape);
       const entries = layerEntries(lens.view);
       const layers: LayerInfo[] = table.rows.map((r) => {
@@ -99,7 +105,7 @@ async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel>
           hasFilters: !!node && (node.opType === 'Conv' || node.opType === 'ConvTranspose') && lens.view.isInitializer(node.inputs[1] ?? ''),
         };
       });
-      return { lens, layers, labels: lens.labels ?? readLabelsFile(labelsFile), score: scoreTensor(lens).tensor };
+      return { lens, layers, labels: lens.labels ?? labelsFrom(labelsFile), score: scoreTensor(lens).tensor, totalParams: table.totalParams };
     })();
     p.catch(() => models.delete(path));
     models.set(path, p);
@@ -110,7 +116,7 @@ async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel>
 async function describe(path: string, labelsFile?: string): Promise<DescribeResult> {
   const m = await openOnce(path, labelsFile);
   const { lens } = m;
-  const shape = describeShape(lens);
+  const shape = concreteShape(lens);
   const spec = lens.preprocessSpec({}, shape);
   const channels = spec.channels ?? 3;
   const norm = resolveNormalize(spec.normalize, channels, spec.channelOrder);
@@ -122,10 +128,9 @@ async function describe(path: string, labelsFile?: string): Promise<DescribeResu
   } catch {
     defaultCamLayer = undefined;
   }
-  const table = await lens.layers(shape);
   return {
     sha256: await lens.modelHash(),
-    params: table.totalParams,
+    params: m.totalParams,
     layers: m.layers,
     inputShape: lens.input.dims.map((d) => (d === null ? '?' : d)),
     input: { name: lens.input.name, layout: lens.input.layout, size: [spec.size[0], spec.size[1]], channels, mean: norm.mean, std: norm.std, resize: spec.resize ?? 'stretch' },
@@ -155,15 +160,7 @@ const RESIZE: Record<string, ResizeMode> = { stretch: 'stretch', 'center-crop': 
 
 /** The preprocessing spec for a model and the Input panel's overrides. */
 export function specFor(lens: Lens, raster: Raster, over: PreprocessOverride | undefined): PreprocessSpec {
-  let shape: number[];
-  try {
-    shape = lens.inputShape();
-  } catch {
-    const { dims, layout } = lens.input;
-    const c = typeof dims[layout === 'NCHW' ? 1 : 3] === 'number' ? (dims[layout === 'NCHW' ? 1 : 3] as number) : 3;
-    shape = lens.inputShape(layout === 'NCHW' ? [1, c, raster.height, raster.width] : [1, raster.height, raster.width, c]);
-  }
-  const base = lens.preprocessSpec({}, shape);
+  const base = lens.preprocessSpec({}, concreteShape(lens, [raster.height, raster.width]));
   const out: PreprocessSpec = { ...base };
   if (over?.resize !== undefined) {
     const r = RESIZE[over.resize];
@@ -202,8 +199,10 @@ function needInput(input: WireInput | undefined): WireInput {
   return input;
 }
 
-function predictionsOf(m: OpenedModel, out: Tensor, k: number): Prediction[] {
-  return m.lens.predictions(out, k).map((p) => ({ index: p.index, ...(m.labels?.[p.index] !== undefined ? { label: m.labels[p.index] } : {}), score: p.score, prob: p.probability }));
+/** The library's top-k (labels from the model or its labels file) and the same in the wire shape. */
+function topk(m: OpenedModel, out: Tensor, k: number): { lib: ReturnType<Lens['predictions']>; wire: Prediction[] } {
+  const lib = m.lens.predictions(out, k).map((x) => ({ ...x, label: m.labels?.[x.index] ?? x.label }));
+  return { lib, wire: lib.map((p) => ({ index: p.index, ...(p.label !== undefined ? { label: p.label } : {}), score: p.score, prob: p.probability })) };
 }
 
 function layerInfo(m: OpenedModel, tensor: string, fallback: { index: number; humanName: string; node: { opType: string } }, shape: number[]): LayerInfo {
@@ -219,13 +218,9 @@ async function predict(m: OpenedModel, p: PredictParams, input: WireInput): Prom
   const x = preprocessDetailed(input.raster, spec).tensor;
   const out = await m.lens.run(x, [m.score]);
   const k = Math.max(1, Math.min(1000, Math.floor(p.topk ?? 5)));
-  return { predictions: predictionsOf(m, out[m.score]!, k), scoreTensor: m.score };
+  return { predictions: topk(m, out[m.score]!, k).wire, scoreTensor: m.score };
 }
 
-/** An NHWC model's 4-D activation stays NHWC only when the exporter kept that layout (as the CLI guesses). */
-function isNhwcLike(dims: readonly number[]): boolean {
-  return dims[3]! > dims[1]! && dims[1]! === dims[2]!;
-}
 
 /** Every layer output of the table that a feature-map view can show (float tensors with a channel axis). */
 function featureTensors(m: OpenedModel): string[] {
@@ -276,7 +271,7 @@ async function features(m: OpenedModel, modelPath: string, p: FeaturesParams, in
     throw new ConvlensError(ErrorCodes.BAD_USAGE, `layer ${layer.humanName} outputs [${act.dims.join(', ')}] ${act.dtype}: not a float tensor with channels`, { hint: 'pick a conv/activation layer' });
   }
   const info = layerInfo(m, layer.tensor, layer, [...act.dims]);
-  const nhwc = act.dims.length === 4 && lens.input.layout === 'NHWC' && isNhwcLike(act.dims);
+  const nhwc = activationLayout(act.dims, lens.input.layout) === 'NHWC';
   // Fast path (NCHW float32): one copy of the layer, statistics in one pass over it.
   const fast = nhwc ? undefined : sliceChannels(act);
   let data: Float32Array, dims: [number, number, number], stats: PlaneStats[];
@@ -325,9 +320,8 @@ async function explain(m: OpenedModel, p: ExplainParams, input: WireInput, ctx: 
   const spec = specFor(lens, input.raster, p.preprocess);
   const pre = preprocessDetailed(input.raster, spec);
   const out = await lens.run(pre.tensor, [m.score]);
-  const predictions = predictionsOf(m, out[m.score]!, 5);
-  // The run record carries the library's prediction shape (as the CLI's manifest does), not the wire one.
-  const recordPredictions = m.lens.predictions(out[m.score]!, 5).map((x) => ({ ...x, label: m.labels?.[x.index] ?? x.label }));
+  // The run record carries the library's prediction shape (as the CLI's manifest does), the result the wire one.
+  const { lib: recordPredictions, wire: predictions } = topk(m, out[m.score]!, 5);
   const target: TargetSpec = p.target ?? 'top1';
   const modelHash = await lens.modelHash();
   const maps: ExplainMap[] = [];
@@ -381,7 +375,7 @@ async function visualize(m: OpenedModel, p: VisualizeParams, ctx: JobCtx): Promi
     labels = objectives;
   } else if (p.layer) {
     const layer = selectLayer(lens.view, p.layer);
-    const shapes = await lens.shapes(describeShape(lens));
+    const shapes = await lens.shapes(concreteShape(lens));
     const dims = shapes.get(layer.tensor)?.dims;
     const count = dims ? actLayout(dims, lens.input.layout === 'NHWC' && dims.length === 4).channels : undefined;
     const list = p.channels ?? Array.from({ length: count ?? 0 }, (_, i) => i);
@@ -419,12 +413,7 @@ async function visualize(m: OpenedModel, p: VisualizeParams, ctx: JobCtx): Promi
     const C = im.pixels.length / (im.image.width * im.image.height);
     return { unit: labels[im.unit] ?? im.objective, image: ctx.array(Float32Array.from(im.pixels), [C, im.image.height, im.image.width]), value: im.unitValue };
   });
-  const record = {
-    tool: 'convlens studio visualize', model: lens.source, modelSha256: await lens.modelHash(),
-    settings: res.settings, objectives: res.objectives,
-    timing: { ...res.timing, wallMs: performance.now() - t0 },
-    images: res.images.map((im) => ({ unit: im.unit, index: im.index, label: labels[im.unit], objective: im.objective, value: im.value, unitValue: im.unitValue, transformedValue: im.transformedValue, retained: im.retained })),
-  };
+  const record = visualizeRecord(res, { tool: 'convlens studio visualize', modelPath: lens.source, modelSha256: await lens.modelHash(), unitLabels: labels, wallMs: performance.now() - t0 });
   return { images, trajectory: Array.from(res.images[0]?.trajectory ?? []), record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> };
 }
 

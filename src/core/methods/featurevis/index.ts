@@ -4,6 +4,8 @@
  * transforms with exact adjoints, Adam, and the optimization loop over the compiled backward graph.
  */
 export { visualizeFeatures, withDynamicBatch, toRaster } from './optimize.ts';
+export { visualizeRecord } from './record.ts';
+export type { VisualizeRecordOptions } from './record.ts';
 export type { FeatureVisOptions, FeatureVisResult, FeatureVisImage, FeatureVisSettings, StepProgress } from './optimize.ts';
 export { parseObjective, describeObjective, combine, channel, neuron, deepdream, classLogit, classProbability, direction, diversity, l1, l2, totalVariation, blur } from './objectives.ts';
 export type { Objective, TermSpec } from './objectives.ts';
