@@ -151,7 +151,9 @@ export interface PreprocessOverride {
 
 // ---------------------------------------------------------------- jobs
 
-export type JobKind = 'predict' | 'features' | 'filters' | 'explain' | 'visualize';
+/** Every job kind the server runs (new panels add theirs here). */
+export const JOB_KINDS = ['predict', 'features', 'filters', 'explain', 'visualize'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface PredictParams { modelId: string; inputId: string; preprocess?: PreprocessOverride; topk?: number }
 export interface FeaturesParams { modelId: string; inputId: string; preprocess?: PreprocessOverride; /** tensor name or any `--layer` selector */ layer: string }

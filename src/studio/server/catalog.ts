@@ -53,11 +53,12 @@ export class Catalog {
     }
     for (const e of entries) {
       if (!existsSync(e.path)) throw new ConvlensError(ErrorCodes.FILE_NOT_FOUND, `model ${e.path} does not exist`, { hint: 'pass the path of an .onnx file' });
-      const labelsFile = e.path.replace(/\.onnx$/i, '.labels.txt');
+      const sibling = e.path.replace(/\.onnx$/i, '.labels.txt');
+      const labelsFile = existsSync(sibling) ? sibling : undefined;
       const samples = e.samplesDir ? this.listSamples(e.id, e.samplesDir) : [];
       const model: CatalogModel = {
-        id: e.id, name: basename(e.path), path: e.path, ...(existsSync(labelsFile) ? { labelsFile } : {}), samples,
-        described: pool.describe(e.path, e.id, existsSync(labelsFile) ? labelsFile : undefined),
+        id: e.id, name: basename(e.path), path: e.path, ...(labelsFile ? { labelsFile } : {}), samples,
+        described: pool.describe(e.path, e.id, labelsFile),
       };
       model.described.then((d) => { model.detail = d; }, (err: ConvlensError) => { model.error = { code: err.code ?? ErrorCodes.RUNTIME, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }; });
       this.models.push(model);
@@ -138,7 +139,15 @@ export class Catalog {
     if (up) return up;
     const s = this.sampleFiles.get(id);
     if (!s) throw new ConvlensError(ErrorCodes.NOT_FOUND, `no input "${id}"`, { hint: 'upload the image again (uploads live in memory while the studio runs)' });
-    const raster = await loadImage(s.path, { keepGray: true });
-    return { info: { id, width: raster.width, height: raster.height, name: s.name }, raster };
+    let decoded = this.sampleRasters.get(id);
+    if (!decoded) {
+      decoded = loadImage(s.path, { keepGray: true }).then((raster) => ({ info: { id, width: raster.width, height: raster.height, name: s.name }, raster }));
+      decoded.catch(() => this.sampleRasters.delete(id));
+      this.sampleRasters.set(id, decoded);
+    }
+    return decoded;
   }
+
+  /** Samples decoded once (they are small bundled images, read by every job on them). */
+  private readonly sampleRasters = new Map<string, Promise<{ info: InputInfo; raster: Raster }>>();
 }

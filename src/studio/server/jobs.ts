@@ -8,13 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
+import { JOB_KINDS } from '../protocol.ts';
 import type { JobInfo, JobKind, JobRequest, ServerEvent, StudioError } from '../protocol.ts';
 import type { ArrayStore } from './arrays.ts';
 import type { Catalog } from './catalog.ts';
 import type { FromWorker, WireInput } from './ipc.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
-const KINDS: readonly string[] = ['predict', 'features', 'filters', 'explain', 'visualize'];
+const KINDS: readonly string[] = JOB_KINDS;
 const NEEDS_INPUT: readonly string[] = ['predict', 'features', 'explain'];
 
 /** JSON with object keys sorted at every level (the cache key's params part). */
