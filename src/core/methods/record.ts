@@ -7,27 +7,24 @@
  */
 import type { PreprocessSpec } from '../image/preprocess.ts';
 import type { Prediction } from '../lens.ts';
-import type { ScoreTensor } from './target.ts';
-import type { ExplainMeta, ExplainTiming, MethodFamily } from './types.ts';
+import type { ExplainMeta } from './types.ts';
 
 /** The convlens version stamped into every run record (`record.convlens`). */
 export const CONVLENS_VERSION = '0.1.0';
 
-/** The `input` part of a {@link RunRecord}. */
-export type RunRecordInput<I extends object = Record<string, unknown>> = I & {
-  /** Shape of the tensor the map refers to (the preprocessed model input). */
-  dims: number[];
-  /** Layout of that tensor. */
-  layout: 'NCHW' | 'NHWC';
+/** The `input` part of a {@link RunRecord}: the host's fields, then ExplainMeta's `dims` and `layout`, then `preprocess`. */
+export type RunRecordInput<I extends object = Record<string, unknown>> = I & ExplainMeta['input'] & {
   /** The preprocessing that turned the image into the model input (resize, normalisation...). */
   preprocess: PreprocessSpec;
 };
 
 /**
- * The reproducible record of one explanation run. Key order in the serialised JSON is the order
- * listed here (host input fields come first inside `input`).
+ * The reproducible record of one explanation run: the method's {@link ExplainMeta} (its `input`
+ * widened to {@link RunRecordInput}) plus the tool version, the model identity, the predictions and the
+ * files written. Key order in the serialised JSON is {@link buildRunRecord}'s: convlens, model, method,
+ * family, params, seed, target, score, input (host fields first), timing, extras, predictions, files.
  */
-export interface RunRecord<I extends object = Record<string, unknown>> {
+export interface RunRecord<I extends object = Record<string, unknown>> extends Omit<ExplainMeta, 'input'> {
   /** convlens version that produced the record ({@link CONVLENS_VERSION}). */
   convlens: string;
   /** The model explained. */
@@ -37,24 +34,8 @@ export interface RunRecord<I extends object = Record<string, unknown>> {
     /** SHA-256 of the model bytes, lowercase hex (`Lens.modelHash()`). */
     sha256: string;
   };
-  /** Method id (`gradcam`, `ig`...). */
-  method: string;
-  /** Method family. */
-  family: MethodFamily;
-  /** Every parameter of the method, defaults filled in. */
-  params: Record<string, unknown>;
-  /** Seed used (null for deterministic methods). */
-  seed: number | null;
-  /** The resolved target of the first item (index, label, region...). */
-  target: Record<string, unknown>;
-  /** The tensor explained and why it was picked. */
-  score: ScoreTensor;
   /** The input: the host's identifying fields (CLI: `path`; studio: `name`), its shape and layout, and the preprocessing. */
   input: RunRecordInput<I>;
-  /** Wall and runtime milliseconds, samples and runtime calls. */
-  timing: ExplainTiming;
-  /** Method-specific results (CAM target layers, superpixel count, efficiency delta...). */
-  extras: Record<string, unknown>;
   /** Top-k predictions of the model for the input (labels from the host's label list where given). */
   predictions: Prediction[];
   /** Files the host wrote for this run, by kind (`png`, `map`, `attribution`...); absent where nothing is written. */

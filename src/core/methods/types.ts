@@ -80,7 +80,9 @@ export interface ExplainTiming {
 
 /** The reproducible record of one explanation (the JSON manifest written beside the map). */
 export interface ExplainMeta {
+  /** Method id (`gradcam`, `ig`...). */
   method: string;
+  /** Method family. */
   family: MethodFamily;
   /** Every parameter, defaults filled in. */
   params: Record<string, unknown>;
@@ -91,9 +93,15 @@ export interface ExplainMeta {
   /** The tensor explained and why it was picked. */
   score: ScoreTensor;
   /** Input shape and layout the map refers to. */
-  input: { dims: number[]; layout: 'NCHW' | 'NHWC' };
+  input: {
+    /** Shape of the tensor the map refers to (the preprocessed model input). */
+    dims: number[];
+    /** Layout of that tensor. */
+    layout: 'NCHW' | 'NHWC';
+  };
+  /** Wall and runtime milliseconds, samples and runtime calls. */
   timing: ExplainTiming;
-  /** Method-specific results (superpixel count and top-k, fit R², efficiency delta...). */
+  /** Method-specific results (CAM target layers, superpixel count and top-k, fit R², efficiency delta...). */
   extras: Record<string, unknown>;
 }
 

@@ -76,6 +76,19 @@ describe('ModelView', () => {
     expect(v.producer('x')).toBeUndefined();
   });
 
+  it('lists the nodes a tensor depends on, in topological order, stopping where asked', () => {
+    const v = new ModelView(model([
+      makeNode('Relu', ['b'], ['y'], {}, 'out'),
+      makeNode('Neg', ['x'], ['unused'], {}, 'side'),
+      makeNode('Add', ['a', 'w'], ['b'], {}, 'add'),
+      makeNode('Abs', ['x'], ['a'], {}, 'abs'),
+      makeNode('Identity', ['x'], ['w'], {}, 'wsrc'),
+    ]));
+    expect(v.nodesFeeding('y').map((n) => n.name)).toEqual(['abs', 'wsrc', 'add', 'out']);
+    expect(v.nodesFeeding('b', (t) => t === 'w').map((n) => n.name)).toEqual(['abs', 'add']);
+    expect(v.nodesFeeding('x')).toEqual([]);
+  });
+
   it('separates real inputs from initializers and exposes value info, types and shapes', () => {
     const m = model([makeNode('Conv', ['x', 'w'], ['c']), makeNode('Shape', ['c'], ['s']), makeNode('Cast', ['s'], ['f'], { to: DataType.FLOAT }),
       makeNode('Equal', ['s', 's'], ['e']), makeNode('Constant', [], ['k'], { value: makeTensor('', [2, 2], [1, 2, 3, 4], 'int32') }), makeNode('Relu', ['c'], ['y'])], {

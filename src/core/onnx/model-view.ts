@@ -247,6 +247,27 @@ export class ModelView {
     return undefined;
   }
 
+  /**
+   * The nodes `tensor` depends on (its producer and, transitively, the producers of their inputs,
+   * subgraph outer-scope reads included), in topological order. The walk does not go past tensors for
+   * which `stopAt` holds.
+   */
+  nodesFeeding(tensor: string, stopAt?: (tensor: string) => boolean): ViewNode[] {
+    const needed = new Set<number>();
+    const stack = [tensor];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const p = this.producers.get(t);
+      if (!p || needed.has(p.node.index)) continue;
+      needed.add(p.node.index);
+      for (const i of [...p.node.inputs, ...p.node.implicitInputs]) if (i !== '' && !stopAt?.(i)) stack.push(i);
+    }
+    return this.topoOrder.filter((n) => needed.has(n.index));
+  }
+
   /** Nodes that carry subgraphs (If/Loop/Scan and custom ops with GRAPH attributes). */
   get subgraphNodes(): readonly ViewNode[] {
     return this.nodes.filter((n) => n.subgraphs.length > 0);

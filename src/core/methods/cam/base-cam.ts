@@ -208,6 +208,23 @@ export function scaleRows(a: Float64Array, n: number, len: number, offsets?: Flo
   return a;
 }
 
+/**
+ * Channel weights built from each channel's activation total: for each of the `rows` (item, channel)
+ * rows of `s` positions, w = Σ_k term(k, Σ_ab A_ab) over the row's flat indices k, summed in order (the
+ * form Grad-CAM++ and XGrad-CAM share; each passes its own per-position term).
+ */
+export function activationSumWeights(rows: number, s: number, activations: Float32Array, term: (k: number, sumA: number) => number): Float64Array {
+  const w = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let sumA = 0;
+    for (let k = i * s; k < (i + 1) * s; k++) sumA += activations[k]!;
+    let acc = 0;
+    for (let k = i * s; k < (i + 1) * s; k++) acc += term(k, sumA);
+    w[i] = acc;
+  }
+  return w;
+}
+
 /** Builds the input batch of `augSmooth`: row `a·N + n` is image n under augmentation a. */
 function augmentBatch(input: Tensor, g: InputGeometry): Tensor {
   const n = g.batch, row = sizeOf(input.dims.slice(1));

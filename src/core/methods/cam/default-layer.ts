@@ -58,19 +58,8 @@ export function defaultTargetLayer(view: ModelView, opts: DefaultLayerOptions): 
   const topo = view.topoOrder;
   const pos = new Map<ViewNode, number>(topo.map((n, i) => [n, i]));
   // Nodes the score depends on.
-  const anc = new Set<ViewNode>();
-  const stack = [opts.score];
-  const seenT = new Set<string>();
-  while (stack.length) {
-    const t = stack.pop()!;
-    if (seenT.has(t)) continue;
-    seenT.add(t);
-    const p = view.producer(t);
-    if (!p || anc.has(p.node)) continue;
-    anc.add(p.node);
-    for (const i of [...p.node.inputs, ...p.node.implicitInputs]) if (i && !view.isInitializer(i)) stack.push(i);
-  }
-  const order = [...anc].sort((a, b) => pos.get(a)! - pos.get(b)!);
+  const order = view.nodesFeeding(opts.score, (t) => view.isInitializer(t));
+  const anc = new Set<ViewNode>(order);
   const names = humanNames(view);
   const isConst = (t: string): boolean => view.isInitializer(t) || view.producer(t)?.node.opType === 'Constant';
 

@@ -6,7 +6,7 @@
  * α_ij = g²_ij / (2 g²_ij + Σ_ab A_ab · g³_ij), g = ∂y^c/∂A^k, and α = 0 where g = 0 —
  * pytorch-grad-cam's form, including its ε = 1e-6 in the denominator.
  */
-import { defineCamMethod } from './base-cam.ts';
+import { activationSumWeights, defineCamMethod } from './base-cam.ts';
 
 export const gradCamPlusPlus = defineCamMethod({
   id: 'gradcam++',
@@ -15,20 +15,13 @@ export const gradCamPlusPlus = defineCamMethod({
   defaults: {},
   gradients: true,
   weights({ n, c, s, activations, gradients }) {
-    const w = new Float64Array(n * c);
-    for (let i = 0; i < n * c; i++) {
-      let sumA = 0;
-      for (let k = i * s; k < (i + 1) * s; k++) sumA += activations[k]!;
-      let acc = 0;
-      for (let k = i * s; k < (i + 1) * s; k++) {
-        const g = gradients![k]!;
-        if (g === 0) continue;
-        const g2 = g * g;
-        const alpha = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
-        if (g > 0) acc += g * alpha;
-      }
-      w[i] = acc;
-    }
-    return w;
+    // α is 0 where g = 0, and ReLU(g) drops g < 0: only g > 0 contributes g · α.
+    return activationSumWeights(n * c, s, activations, (k, sumA) => {
+      const g = gradients![k]!;
+      if (g <= 0) return 0;
+      const g2 = g * g;
+      const alpha = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
+      return g * alpha;
+    });
   },
 });

@@ -4,7 +4,7 @@
  * activation-weighted gradient that satisfies the sensitivity and conservation axioms); ε = 1e-7 in the
  * denominator as pytorch-grad-cam.
  */
-import { defineCamMethod } from './base-cam.ts';
+import { activationSumWeights, defineCamMethod } from './base-cam.ts';
 
 export const xGradCam = defineCamMethod({
   id: 'xgradcam',
@@ -13,14 +13,6 @@ export const xGradCam = defineCamMethod({
   defaults: {},
   gradients: true,
   weights({ n, c, s, activations, gradients }) {
-    const w = new Float64Array(n * c);
-    for (let i = 0; i < n * c; i++) {
-      let sumA = 0;
-      for (let k = i * s; k < (i + 1) * s; k++) sumA += activations[k]!;
-      let acc = 0;
-      for (let k = i * s; k < (i + 1) * s; k++) acc += (gradients![k]! * activations[k]!) / (sumA + 1e-7);
-      w[i] = acc;
-    }
-    return w;
+    return activationSumWeights(n * c, s, activations, (k, sumA) => (gradients![k]! * activations[k]!) / (sumA + 1e-7));
   },
 });

@@ -1,22 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../errors.ts';
-import { Lens } from '../../lens.ts';
 import { ModelView } from '../../onnx/model-view.ts';
-import type { ModelProto } from '../../onnx/proto-types.ts';
 import type { Tensor } from '../../tensor.ts';
 import { ortNodeBackend } from '../../../node/ort-node-backend.ts';
 import { Rng } from '../random.ts';
 import { forwardMasked, startPerturbation } from './base.ts';
 import { maskedInputModel } from './masked-input.ts';
-import { linearModel, reluNet, testValues } from './test-models.ts';
+import { linearModel, reluNet, testValues, toyLenses } from './test-models.ts';
 
-const lenses: Lens[] = [];
-const lensOf = (m: ModelProto): Lens => {
-  const l = new Lens(m, { backend: ortNodeBackend, source: 'toy.onnx' });
-  lenses.push(l);
-  return l;
-};
-afterAll(async () => { for (const l of lenses) await l.dispose(); });
+const { lensOf, dispose } = toyLenses(ortNodeBackend);
+afterAll(dispose);
 
 describe('maskedInputModel', () => {
   it('feeds x ⊙ M + b ⊙ (1 − M) to the unchanged graph under the old input name', () => {

@@ -1,22 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { preprocessDetailed } from '../../image/preprocess.ts';
-import { Lens } from '../../lens.ts';
-import type { ModelProto } from '../../onnx/proto-types.ts';
 import type { Tensor } from '../../tensor.ts';
 import { loadImage } from '../../../node/image-io.ts';
 import { openModel } from '../../../node/open-model.ts';
 import { ortNodeBackend } from '../../../node/ort-node-backend.ts';
 import { Rng } from '../random.ts';
 import { kernelShap, shapCoalitions } from './kernelshap.ts';
-import { linearModel, reluNet, testValues } from './test-models.ts';
+import { linearModel, reluNet, testValues, toyLenses } from './test-models.ts';
 
-const lenses: Lens[] = [];
-const lensOf = (m: ModelProto): Lens => {
-  const l = new Lens(m, { backend: ortNodeBackend, source: 'toy.onnx' });
-  lenses.push(l);
-  return l;
-};
-afterAll(async () => { for (const l of lenses) await l.dispose(); });
+const { lensOf, track, dispose } = toyLenses(ortNodeBackend);
+afterAll(dispose);
 
 const binom = (n: number, k: number): number => (k === 0 ? 1 : (binom(n, k - 1) * (n - k + 1)) / k);
 
@@ -104,7 +97,7 @@ describe('kernelshap', () => {
 
   it('efficiency on the shapes CNN: Σφ = f(x) − f(mean-colour image), both measured independently', async () => {
     const lens = await openModel('models/shapes-cnn.onnx');
-    lenses.push(lens);
+    track(lens);
     const img = await loadImage('samples/shapes/star-00.png');
     const { tensor, input } = preprocessDetailed(img, lens.preprocessSpec());
     const res = await kernelShap.explain({ lens, input: tensor, image: input, seed: 1 }, { nSegments: 25, nSamples: 300 });

@@ -18,9 +18,9 @@
  */
 import { Rng } from '../random.ts';
 import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
-import { definePerturbationMethod, finish, forwardMasked, startPerturbation } from './base.ts';
+import { definePerturbationMethod, forwardMasked, startPerturbation } from './base.ts';
 import { weightedRidge } from './linear-model.ts';
-import { coalitionMask, segmentMap, segmentsTensor, setupSuperpixels, superpixelParamSpecs, topSuperpixels } from './superpixel-base.ts';
+import { coalitionMask, finishSuperpixels, setupSuperpixels, superpixelParamSpecs } from './superpixel-base.ts';
 import type { SuperpixelParams } from './superpixel-base.ts';
 
 /** Parameters of {@link kernelShap}. */
@@ -158,16 +158,13 @@ async function explainOne(ctx: ExplainContext, params: KernelShapParams): Promis
   }
   let sum = 0;
   for (let k = 0; k < M; k++) sum += phi[k]!;
-  return finish(run, kernelShap, { ...params, nSamples, blurSigma: sp.blurSigma }, segmentMap(phi, sp.seg), {
-    segments: M,
-    ...(sp.note ? { segmentationNote: sp.note } : {}),
+  return finishSuperpixels(run, kernelShap, { ...params, nSamples, blurSigma: sp.blurSigma }, sp, phi, {
     coalitions: masks.length,
     shapleyValues: Array.from(phi),
     fBaseline: f0,
     efficiencyDelta: sum - total,
     jitter,
-    topSuperpixels: topSuperpixels(phi, sp.start, params.topK),
-  }, { arrays: { segments: segmentsTensor(sp.seg) } });
+  });
 }
 
 /**

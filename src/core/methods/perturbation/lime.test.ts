@@ -1,18 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lens } from '../../lens.ts';
-import type { ModelProto } from '../../onnx/proto-types.ts';
 import type { Tensor } from '../../tensor.ts';
 import { ortNodeBackend } from '../../../node/ort-node-backend.ts';
 import { lime } from './lime.ts';
-import { linearModel, testValues } from './test-models.ts';
+import { linearModel, testValues, toyLenses } from './test-models.ts';
 
-const lenses: Lens[] = [];
-const lensOf = (m: ModelProto): Lens => {
-  const l = new Lens(m, { backend: ortNodeBackend, source: 'toy.onnx' });
-  lenses.push(l);
-  return l;
-};
-afterAll(async () => { for (const l of lenses) await l.dispose(); });
+const { lensOf, dispose } = toyLenses(ortNodeBackend);
+afterAll(dispose);
 
 const C = 3, H = 16, W = 16;
 const w = testValues(C * H * W, 11), v = testValues(C * H * W, 12), x = testValues(C * H * W, 13);

@@ -18,9 +18,9 @@
  */
 import { Rng } from '../random.ts';
 import type { ExplainContext, ExplainMethod, ExplainResult, ParamSpec } from '../types.ts';
-import { definePerturbationMethod, finish, forwardMasked, startPerturbation } from './base.ts';
+import { definePerturbationMethod, forwardMasked, startPerturbation } from './base.ts';
 import { weightedRidge } from './linear-model.ts';
-import { coalitionMask, segmentMap, segmentsTensor, setupSuperpixels, superpixelParamSpecs, topSuperpixels } from './superpixel-base.ts';
+import { coalitionMask, finishSuperpixels, setupSuperpixels, superpixelParamSpecs } from './superpixel-base.ts';
 import type { SuperpixelParams } from './superpixel-base.ts';
 
 /** Parameters of {@link lime}. */
@@ -62,15 +62,12 @@ async function explainOne(ctx: ExplainContext, params: LimeParams): Promise<Expl
   const fit = weightedRidge(Z, y, w, n, M, { alpha: params.alpha });
   let local = fit.intercept;
   for (let k = 0; k < M; k++) local += fit.coef[k]!;
-  return finish(run, lime, { ...params, blurSigma: sp.blurSigma }, segmentMap(fit.coef, sp.seg), {
-    segments: M,
-    ...(sp.note ? { segmentationNote: sp.note } : {}),
+  return finishSuperpixels(run, lime, { ...params, blurSigma: sp.blurSigma }, sp, fit.coef, {
     weights: Array.from(fit.coef),
     intercept: fit.intercept,
     r2: fit.r2,
     localPrediction: local,
-    topSuperpixels: topSuperpixels(fit.coef, sp.start, params.topK),
-  }, { arrays: { segments: segmentsTensor(sp.seg) } });
+  });
 }
 
 /**

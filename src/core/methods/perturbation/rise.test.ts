@@ -1,19 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lens } from '../../lens.ts';
-import type { ModelProto } from '../../onnx/proto-types.ts';
 import type { Tensor } from '../../tensor.ts';
 import { ortNodeBackend } from '../../../node/ort-node-backend.ts';
 import { Rng } from '../random.ts';
 import { rise, riseMasks } from './rise.ts';
-import { linearModel, testValues } from './test-models.ts';
+import { linearModel, testValues, toyLenses } from './test-models.ts';
 
-const lenses: Lens[] = [];
-const lensOf = (m: ModelProto): Lens => {
-  const l = new Lens(m, { backend: ortNodeBackend, source: 'toy.onnx' });
-  lenses.push(l);
-  return l;
-};
-afterAll(async () => { for (const l of lenses) await l.dispose(); });
+const { lensOf, dispose } = toyLenses(ortNodeBackend);
+afterAll(dispose);
 
 describe('riseMasks', () => {
   it('cell size ⌈H/s⌉, values in [0, 1], mean ≈ p, smooth (bilinear) and shifted', () => {

@@ -2,13 +2,14 @@
  * Shared pieces of the superpixel surrogate methods (LIME, KernelSHAP): their common parameters,
  * segmenting the input picture, the "switched-off" image, turning a coalition z ∈ {0,1}^M into a
  * keep-mask (on superpixels keep the input, off ones take the baseline), and turning per-superpixel weights
- * into a map plus the top-k report.
+ * into a map plus the top-k report (the result record, {@link finishSuperpixels}).
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import { defaultBlurSigma, makeBaseline } from '../baseline.ts';
 import { imageRaster } from '../input.ts';
 import type { ImageTensor } from '../input.ts';
-import type { ParamSpec } from '../types.ts';
+import type { ExplainResult, ParamSpec } from '../types.ts';
+import { finish } from './base.ts';
 import type { PerturbationRun } from './base.ts';
 import { gridSegments, segmentPixels, slic } from './superpixels.ts';
 import type { Segmentation } from './superpixels.ts';
@@ -120,4 +121,25 @@ export function topSuperpixels(weights: ArrayLike<number>, start: Int32Array, k:
 /** The segmentation as an int32 `[1, 1, H, W]` tensor (returned in `arrays.segments`). */
 export function segmentsTensor(seg: Segmentation): { dtype: 'int32'; dims: number[]; data: Int32Array } {
   return { dtype: 'int32', dims: [1, 1, seg.height, seg.width], data: seg.labels };
+}
+
+/**
+ * The result record of a superpixel method: per-superpixel `values` painted as the map, and in the
+ * extras the segment count, any segmentation note, the method's own `extras` (in their order), then the
+ * top-`params.topK` superpixels of `values`; the segmentation goes in `arrays.segments`.
+ */
+export function finishSuperpixels<P extends SuperpixelParams>(
+  run: PerturbationRun,
+  method: Parameters<typeof finish>[1],
+  params: P,
+  sp: SuperpixelSetup,
+  values: ArrayLike<number>,
+  extras: Record<string, unknown>,
+): ExplainResult {
+  return finish(run, method, params, segmentMap(values, sp.seg), {
+    segments: sp.seg.count,
+    ...(sp.note ? { segmentationNote: sp.note } : {}),
+    ...extras,
+    topSuperpixels: topSuperpixels(values, sp.start, params.topK),
+  }, { arrays: { segments: segmentsTensor(sp.seg) } });
 }

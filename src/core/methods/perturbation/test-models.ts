@@ -2,11 +2,38 @@
  * Toy ONNX models whose perturbation explanations are known in closed form, for the perturbation
  * family's tests: a two-class linear model y = [Σ w ⊙ x, Σ v ⊙ x] (occlusion, LIME and KernelSHAP are
  * exact on it) in NCHW or NHWC with a dynamic or fixed batch axis, and a small ReLU network whose
- * superpixel Shapley values the tests compute by brute force.
+ * superpixel Shapley values the tests compute by brute force; plus {@link toyLenses}, the tests' shared
+ * pool of lenses over such models.
  */
+import { Lens } from '../../lens.ts';
 import { makeNode, makeTensor, makeValueInfo } from '../../onnx/build.ts';
 import { DataType } from '../../onnx/proto-types.ts';
 import type { ModelProto } from '../../onnx/proto-types.ts';
+import type { Backend } from '../../runtime/backend.ts';
+
+/** A test file's lenses, disposed together: see {@link toyLenses}. */
+export interface ToyLenses {
+  /** A lens over `m` (source `toy.onnx`), disposed by {@link ToyLenses.dispose}. */
+  lensOf(m: ModelProto): Lens;
+  /** Adds a lens opened elsewhere to the pool, so that {@link ToyLenses.dispose} disposes it too. */
+  track(lens: Lens): Lens;
+  /** Disposes every lens of the pool (pass it to `afterAll`). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A pool of lenses over toy models on `backend` (the core takes no runtime itself; tests pass
+ * `ortNodeBackend`). Use as `const toy = toyLenses(ortNodeBackend); afterAll(toy.dispose);`.
+ */
+export function toyLenses(backend: Backend): ToyLenses {
+  const lenses: Lens[] = [];
+  const track = (lens: Lens): Lens => { lenses.push(lens); return lens; };
+  return {
+    lensOf: (m) => track(new Lens(m, { backend, source: 'toy.onnx' })),
+    track,
+    dispose: async () => { for (const l of lenses) await l.dispose(); },
+  };
+}
 
 /** Deterministic pseudo-random values in [-1, 1) (an LCG; only for building test weights). */
 export function testValues(n: number, seed: number): Float32Array {

@@ -194,20 +194,7 @@ export function cutCandidates(view: ModelView, input: string, score: string, run
     return init ? (init.dims ?? []).map((d) => toNum(d)) : undefined;
   };
   // Nodes feeding the score tensor.
-  const needed = new Set<number>();
-  const stack = [score];
-  const seenT = new Set<string>();
-  while (stack.length) {
-    const t = stack.pop()!;
-    if (seenT.has(t)) continue;
-    seenT.add(t);
-    const p = view.producer(t);
-    if (p && !needed.has(p.node.index)) {
-      needed.add(p.node.index);
-      stack.push(...p.node.inputs.filter((x) => x !== ''), ...p.node.implicitInputs);
-    }
-  }
-  const order = view.topoOrder.filter((n) => needed.has(n.index));
+  const order = view.nodesFeeding(score);
   // Input-dependent tensors and their remaining consumers among the needed nodes.
   const depSet = new Set<string>([input]);
   for (const n of order) if ([...n.inputs, ...n.implicitInputs].some((t) => depSet.has(t))) for (const o of n.outputs) if (o !== '') depSet.add(o);
