@@ -15,14 +15,15 @@
  * Default: one thread, CPU-time medians (robust on a shared machine); --wall for wall-time medians.
  */
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 import { encodeModel } from '../src/core/onnx/codec.ts';
 import { makeNode, makeTensor, makeValueInfo } from '../src/core/onnx/build.ts';
 import { DataType } from '../src/core/onnx/proto-types.ts';
 import type { ModelProto, NodeProto, TensorProto } from '../src/core/onnx/proto-types.ts';
+import { testValues as rand } from '../src/core/methods/perturbation/test-models.ts';
+import { runIfMain } from './lib/cli.ts';
 import { formatMachine, machineInfo } from './lib/machine.ts';
 import { fmtMs, table, timeAsync, type Timing } from './lib/timing.ts';
+import { flipSwapKernel, phases, polyphaseKernel } from './lib/what-if-rewrites.ts';
 
 /** One square 2-D conv layer: C→M channels, H×H input, k×k kernel, stride s, symmetric pad p, groups g. */
 export interface ConvLayer {
@@ -61,16 +62,6 @@ export const LAYERS: ConvLayer[] = [
 
 const outSize = (l: ConvLayer): number => Math.floor((l.H + 2 * l.p - l.k) / l.s) + 1;
 
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-
 function model(nodes: NodeProto[], inits: TensorProto[], input: [string, number[]], output: [string, number[]]): Uint8Array {
   const m: ModelProto = {
     irVersion: 8,
@@ -86,24 +77,6 @@ function model(nodes: NodeProto[], inits: TensorProto[], input: [string, number[
   return encodeModel(m);
 }
 
-/** w [M, C/g, k, k] → w' [C, M/g, k, k]: per group in↔out swapped, spatially flipped. */
-function flipSwap(w: Float32Array, l: ConvLayer): Float32Array {
-  const { M, C, g, k } = l;
-  const Mg = M / g;
-  const Cg = C / g;
-  const out = new Float32Array(w.length);
-  for (let gi = 0; gi < g; gi++)
-    for (let m = 0; m < Mg; m++)
-      for (let c = 0; c < Cg; c++)
-        for (let i = 0; i < k; i++)
-          for (let j = 0; j < k; j++) {
-            const src = (((gi * Mg + m) * Cg + c) * k + i) * k + j;
-            const dst = (((gi * Cg + c) * Mg + m) * k + (k - 1 - i)) * k + (k - 1 - j);
-            out[dst] = w[src]!;
-          }
-  return out;
-}
-
 /** The three models of one layer plus their feeds. */
 export function layerModels(l: ConvLayer) {
   const O = outSize(l);
@@ -115,7 +88,7 @@ export function layerModels(l: ConvLayer) {
   const ctAttrs: Record<string, number | number[]> = { ...convAttrs };
   if (r) ctAttrs.output_padding = [r, r];
   const ct = model([makeNode('ConvTranspose', ['dy', 'w'], ['dx'], ctAttrs, 'ct')], [W], ['dy', [1, l.M, O, O]], ['dx', [1, l.C, l.H, l.H]]);
-  const W2 = makeTensor('w2', [l.C, l.M / l.g, l.k, l.k], flipSwap(w, l));
+  const W2 = makeTensor('w2', [l.C, l.M / l.g, l.k, l.k], flipSwapKernel(w, l.C, l.M, l.g, l.k, l.k));
   let conv: Uint8Array | undefined;
   let split: Uint8Array | undefined;
   if (l.s === 1) {
@@ -140,47 +113,16 @@ export function layerModels(l: ConvLayer) {
  * a plain Conv (NCHWc, depthwise kernels) in ORT.
  */
 export function polyphase(l: ConvLayer, O: number) {
-  const { s, k: K, p, H } = l;
-  const ph = Array.from({ length: s }, (_, phi) => {
-    const a = Math.floor((phi + p) / s);
-    const b = (phi + p) % s;
-    return { a, b, T: Math.max(0, Math.ceil((K - b) / s)) };
-  });
-  const live = ph.filter((x) => x.T > 0);
-  const Pc = Math.max(0, ...live.map((x) => x.T - 1 - x.a));
-  const Tm = Pc + Math.max(...live.map((x) => x.a)) + 1;
-  const Q = Math.ceil(H / s);
-  const Pe = Q - O - Pc + Tm - 1;
-  return { ph, Pc, Tm, Q, Pe };
+  return phases(l.s, l.k, l.p, O, l.H);
 }
 
 function polyphaseModel(l: ConvLayer, w: Float32Array, O: number, split = false): Uint8Array | undefined {
   const { s, k: K, g, C, M } = l;
-  const { ph, Pc, Tm, Q, Pe } = polyphase(l, O);
+  const plan = polyphase(l, O);
+  const { Pc, Tm, Q, Pe } = plan;
   if (Pe < 0) return undefined;
-  const Cg = C / g;
   const Mg = M / g;
-  const wp = new Float32Array(C * s * s * Mg * Tm * Tm);
-  for (let c = 0; c < C; c++) {
-    const gc = Math.floor(c / Cg);
-    const cl = c % Cg;
-    for (let fh = 0; fh < s; fh++)
-      for (let fw = 0; fw < s; fw++) {
-        const oc = c * s * s + fh * s + fw;
-        const A = ph[fh]!;
-        const B = ph[fw]!;
-        for (let th = 0; th < A.T; th++)
-          for (let tw = 0; tw < B.T; tw++) {
-            const kh = A.b + th * s;
-            const kw = B.b + tw * s;
-            const jh = Pc + A.a - th;
-            const jw = Pc + B.a - tw;
-            for (let ml = 0; ml < Mg; ml++) {
-              wp[((oc * Mg + ml) * Tm + jh) * Tm + jw] = w[(((gc * Mg + ml) * Cg + cl) * K + kh) * K + kw]!;
-            }
-          }
-      }
-  }
+  const wp = polyphaseKernel(w, C, M, g, K, K, s, plan, plan);
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [];
   const target = Q * s === l.H ? 'dx' : 'dxbig';
@@ -283,12 +225,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().then(
-    (c) => process.exit(c),
-    (e: unknown) => {
-      console.error((e as Error).message);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, main);

@@ -24,22 +24,23 @@
  *                                  [--rounds R] [--rise-n 4000] [--quick] [--no-torch] [--profile]
  *                                  [--json out.json]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { decodeModel, encodeModel } from '../src/core/onnx/codec.ts';
 import type { Lens } from '../src/core/lens.ts';
 import { getMethod } from '../src/core/methods/registry.ts';
 import type { ExplainResult } from '../src/core/methods/types.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { openModel } from '../src/node/open-model.ts';
-import { formatMachine, machineInfo } from './lib/machine.ts';
+import { commonOption, positiveInt, runIfMain, writeJsonReport } from './lib/cli.ts';
+import { findTorchPython, formatMachine, machineInfo } from './lib/machine.ts';
 import { formatProfile, profileModel } from './lib/ort-profile.ts';
-import { cpuMs, fmtMs, percentile, table } from './lib/timing.ts';
+import { cpuMs, fmtMs, fmtRatio, percentile, ratio, table } from './lib/timing.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -111,11 +112,7 @@ function usage(): string {
 export function parseArgs(argv: readonly string[]): ExplainBenchOptions {
   const o: ExplainBenchOptions = { methods: ['fwd1', 'fwd64', ...ALL_METHODS], threads: availableParallelism(), rounds: 1, riseN: 4000, quick: false, torch: true, profile: false };
   let riseGiven = false;
-  const int = (v: string | undefined, flag: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer\n${usage()}`);
-    return n;
-  };
+  const int = (v: string | undefined, flag: string): number => positiveInt(v, flag, usage);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--methods') {
@@ -128,13 +125,7 @@ export function parseArgs(argv: readonly string[]): ExplainBenchOptions {
     else if (a === '--rounds') o.rounds = int(argv[++i], a);
     else if (a === '--rise-n') { o.riseN = int(argv[++i], a); riseGiven = true; }
     else if (a === '--quick') o.quick = true;
-    else if (a === '--no-torch') o.torch = false;
-    else if (a === '--profile') o.profile = true;
-    else if (a === '--json') o.json = argv[++i];
-    else if (a === '--help' || a === '-h') {
-      console.log(usage());
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}\n${usage()}`);
+    else i = commonOption(o, argv, i, usage);
   }
   if (o.quick && !riseGiven) o.riseN = 1024;
   return o;
@@ -228,14 +219,6 @@ class TorchPeer {
   }
 }
 
-function findTorchPython(): { python?: string; why?: string } {
-  const python = process.env.CONVLENS_BENCH_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync(python)) return { why: `${python} not found` };
-  const r = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-  if (r.status !== 0) return { why: `${python} has no torch/torchvision` };
-  return { python };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The convlens side
 
@@ -305,8 +288,6 @@ function makeInput(): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const ratio = (a?: number, b?: number): number | undefined => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
-const fmtRatio = (r: number | undefined): string => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 
 export function formatReport(reports: readonly MethodReport[]): string {
   const rows: string[][] = [];
@@ -466,19 +447,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
   console.log(`\n${formatMachine(machineInfo())} (at the end; ${((performance.now() - t0) / 1000).toFixed(0)} s in all)`);
   console.log(formatReport(reports));
-  if (o.json) {
-    writeFileSync(o.json, `${JSON.stringify({ machine, options: o, reports }, null, 1)}\n`);
-    console.log(`\nwrote ${o.json}`);
-  }
+  if (o.json) writeJsonReport(o.json, { machine, options: o, reports });
   return reports.some((r) => r.error) ? 1 : 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error((e as Error).message ?? e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, main);

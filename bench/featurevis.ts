@@ -23,13 +23,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { openModel } from '../src/node/open-model.ts';
 import { visualizeFeatures } from '../src/core/methods/featurevis/index.ts';
 import type { FeatureVisOptions } from '../src/core/methods/featurevis/index.ts';
 import type { Lens } from '../src/core/lens.ts';
-import { cpuMs, fmtMs, summarize, table, type Timing } from './lib/timing.ts';
-import { formatMachine, machineInfo } from './lib/machine.ts';
+import { runIfMain } from './lib/cli.ts';
+import { cpuMs, fmtMs, fmtRatio, ratio, summarize, table, type Timing } from './lib/timing.ts';
+import { findTorchPython, formatMachine, machineInfo } from './lib/machine.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -104,21 +105,11 @@ async function timedRun(lens: Lens, opts: FeatureVisOptions): Promise<RunTiming>
 
 interface PeerResult { torch: string; threads: number; step: { median_ms: number; min_ms: number; p10_ms: number; p90_ms: number; cpu_median_ms: number; cpu_min_ms: number; cpu_total_s: number; wall_total_s: number }; objective: number[]; max_rss_mb: number }
 
-function findTorchPython(): { python?: string; why?: string } {
-  const python = process.env.CONVLENS_BENCH_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync(python)) return { why: `${python} not found` };
-  const r = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-  if (r.status !== 0) return { why: `${python} has no torch/torchvision` };
-  return { python };
-}
-
 function runPeer(python: string, args: string[]): PeerResult {
   const r = spawnSync(python, [PEER, ...args], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`torch peer failed (exit ${r.status ?? r.signal})`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
 }
-
-const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
 
 export async function main(argv: readonly string[]): Promise<number> {
   const o = parseArgs(argv);
@@ -167,10 +158,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const chPerS = (imageStepMs: number | undefined): string => (imageStepMs ? (1000 / (imageStepMs * 512)).toFixed(4) : '—');
   console.log(`\nresnet18 (bench/models, 1x3x224x224), objective layer4:${o.channel}; ${o.threads} thread(s); PyTorch ${peer.single?.torch ?? `— (${peer.why})`}`);
   console.log(table(['', 'convlens', 'PyTorch eager', 'convlens / PyTorch'], [
-    [`${o.steps} steps, CPU time (s)`, single.totalCpuS.toFixed(1), peer.single ? peer.single.step.cpu_total_s.toFixed(1) : '—', ratio(single.totalCpuS, peer.single?.step.cpu_total_s)],
-    [`${o.steps} steps, wall time (s)`, single.totalWallS.toFixed(1), peer.single ? peer.single.step.wall_total_s.toFixed(1) : '—', ratio(single.totalWallS, peer.single?.step.wall_total_s)],
-    ['step, CPU median (ms)', fmtMs(single.step.cpu_median_ms), fmtMs(peer.single?.step.cpu_median_ms), ratio(single.step.cpu_median_ms, peer.single?.step.cpu_median_ms)],
-    ['step, wall median (ms)', fmtMs(single.step.median_ms), fmtMs(peer.single?.step.median_ms), ratio(single.step.median_ms, peer.single?.step.median_ms)],
+    [`${o.steps} steps, CPU time (s)`, single.totalCpuS.toFixed(1), peer.single ? peer.single.step.cpu_total_s.toFixed(1) : '—', fmtRatio(ratio(single.totalCpuS, peer.single?.step.cpu_total_s))],
+    [`${o.steps} steps, wall time (s)`, single.totalWallS.toFixed(1), peer.single ? peer.single.step.wall_total_s.toFixed(1) : '—', fmtRatio(ratio(single.totalWallS, peer.single?.step.wall_total_s))],
+    ['step, CPU median (ms)', fmtMs(single.step.cpu_median_ms), fmtMs(peer.single?.step.cpu_median_ms), fmtRatio(ratio(single.step.cpu_median_ms, peer.single?.step.cpu_median_ms))],
+    ['step, wall median (ms)', fmtMs(single.step.median_ms), fmtMs(peer.single?.step.median_ms), fmtRatio(ratio(single.step.median_ms, peer.single?.step.median_ms))],
     ['final objective', single.objective[0]!.toFixed(3), peer.single ? peer.single.objective[0]!.toFixed(3) : '—', ''],
   ]));
   const goal = peer.single ? single.totalCpuS / peer.single.step.cpu_total_s : undefined;
@@ -178,8 +169,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.log(`\n${ATLAS}-channel atlas of layer4, batched (${o.perCall} images per runtime call), ${o.atlasSteps} timed steps; per image and step:`);
   const peerImg = peer.atlas ? { wall: peer.atlas.step.median_ms / ATLAS, cpu: peer.atlas.step.cpu_median_ms / ATLAS } : undefined;
   console.log(table(['', 'convlens', 'PyTorch eager', 'convlens / PyTorch'], [
-    ['image-step, CPU median (ms)', fmtMs(atlas.imageStep.cpu_median_ms), fmtMs(peerImg?.cpu), ratio(atlas.imageStep.cpu_median_ms, peerImg?.cpu)],
-    ['image-step, wall median (ms)', fmtMs(atlas.imageStep.median_ms), fmtMs(peerImg?.wall), ratio(atlas.imageStep.median_ms, peerImg?.wall)],
+    ['image-step, CPU median (ms)', fmtMs(atlas.imageStep.cpu_median_ms), fmtMs(peerImg?.cpu), fmtRatio(ratio(atlas.imageStep.cpu_median_ms, peerImg?.cpu))],
+    ['image-step, wall median (ms)', fmtMs(atlas.imageStep.median_ms), fmtMs(peerImg?.wall), fmtRatio(ratio(atlas.imageStep.median_ms, peerImg?.wall))],
     ['channels/s at 512 steps (CPU)', chPerS(atlas.imageStep.cpu_median_ms), chPerS(peerImg?.cpu), ''],
     ['channels/s at 512 steps (wall)', chPerS(atlas.imageStep.median_ms), chPerS(peerImg?.wall), ''],
   ]));
@@ -189,6 +180,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); });
-}
+runIfMain(import.meta.url, main, (e) => e);

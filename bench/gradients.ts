@@ -25,11 +25,12 @@
  * optimization levels 'basic' and 'disabled'.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fmtMs, table, type Timing } from './lib/timing.ts';
-import { formatMachine, machineInfo, type MachineInfo } from './lib/machine.ts';
+import { fileURLToPath } from 'node:url';
+import { commonOption, positiveInt, runIfMain, writeJsonReport } from './lib/cli.ts';
+import { fmtMs, fmtRatio, ratio, table, type Timing } from './lib/timing.ts';
+import { findTorchPython, formatMachine, machineInfo, type MachineInfo } from './lib/machine.ts';
 import type { ChildResult, ChildOptions } from './gradients-child.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,35 +77,16 @@ function usage(): string {
 
 export function parseArgs(argv: readonly string[]): GradientBenchOptions {
   const o: GradientBenchOptions = { models: DEFAULT_MODELS, iters: 20, warmup: 3, torch: true, profile: false };
-  const int = (v: string | undefined, flag: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer\n${usage()}`);
-    return n;
-  };
+  const int = (v: string | undefined, flag: string): number => positiveInt(v, flag, usage);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--models') o.models = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--iters') o.iters = int(argv[++i], a);
     else if (a === '--warmup') o.warmup = int(argv[++i], a);
     else if (a === '--threads') o.threads = int(argv[++i], a);
-    else if (a === '--no-torch') o.torch = false;
-    else if (a === '--profile') o.profile = true;
-    else if (a === '--json') o.json = argv[++i];
-    else if (a === '--help' || a === '-h') {
-      console.log(usage());
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}\n${usage()}`);
+    else i = commonOption(o, argv, i, usage);
   }
   return o;
-}
-
-/** The python that has torch, or undefined (with the reason) when there is none. */
-function findTorchPython(): { python?: string; why?: string } {
-  const python = process.env.CONVLENS_BENCH_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync(python)) return { why: `${python} not found` };
-  const r = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-  if (r.status !== 0) return { why: `${python} has no torch/torchvision` };
-  return { python };
 }
 
 function runChild(model: string, o: GradientBenchOptions): ChildResult {
@@ -125,9 +107,6 @@ function runTorch(python: string, model: string, o: GradientBenchOptions): Torch
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchPeerResult;
 }
 
-const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
-const fmtRatio = (r: number | undefined, goal?: number): string =>
-  r === undefined ? '—' : `${r.toFixed(2)}×${goal === undefined ? '' : r <= goal ? ' ok' : ' MISS'}`;
 const t = (x: Timing | undefined): string => (x ? `${fmtMs(x.median_ms)} (${fmtMs(x.p10_ms)}–${fmtMs(x.p90_ms)})` : '—');
 
 /** The summary tables (plain text). */
@@ -225,19 +204,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
   console.log(`\n${formatMachine(machineInfo())}`);
   console.log(formatReport(reports));
-  if (o.json) {
-    writeFileSync(o.json, `${JSON.stringify({ machine, options: o, reports }, null, 1)}\n`);
-    console.log(`\nwrote ${o.json}`);
-  }
+  if (o.json) writeJsonReport(o.json, { machine, options: o, reports });
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error((e as Error).message ?? e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, main);

@@ -9,8 +9,8 @@
  * Default one thread: compare the CPU-time column (robust to load on a shared machine, lib/timing.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileBackward } from '../src/core/autodiff/compiler.ts';
 import { decodeModel, encodeModel } from '../src/core/onnx/codec.ts';
 import type { ModelProto } from '../src/core/onnx/proto-types.ts';
@@ -18,6 +18,7 @@ import type { Session } from '../src/core/runtime/backend.ts';
 import { inferShapesByRunning } from '../src/core/runtime/infer-shapes.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { ortNodeBackend } from '../src/node/ort-node-backend.ts';
+import { runIfMain } from './lib/cli.ts';
 import { formatMachine, machineInfo } from './lib/machine.ts';
 import { formatProfile, profileModel } from './lib/ort-profile.ts';
 import { fmtMs, measure, summarize, table } from './lib/timing.ts';
@@ -147,12 +148,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().then(
-    (c) => process.exit(c),
-    (e: unknown) => {
-      console.error((e as Error).stack ?? e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, main, (e) => (e as Error).stack ?? e);

@@ -83,6 +83,16 @@ export function fmtMs(ms: number | undefined): string {
   return ms.toFixed(2);
 }
 
+/** a / b, or undefined when either is missing or b is not positive. */
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+}
+
+/** `1.23×` (with ` ok` / ` MISS` against an upper-bound `goal` when given), or `—` when undefined. */
+export function fmtRatio(r: number | undefined, goal?: number): string {
+  return r === undefined ? '—' : `${r.toFixed(2)}×${goal === undefined ? '' : r <= goal ? ' ok' : ' MISS'}`;
+}
+
 /** Renders rows as a plain-text table with right-aligned columns after the first. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));

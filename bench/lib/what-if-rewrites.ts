@@ -3,6 +3,8 @@
  * faster the emitted graph would run in ONNX Runtime if the compiler emitted other (equivalent) ops.
  * They are prototypes for the compiler's rules, not part of convlens: each takes a decoded compiled
  * model plus the static shapes of its tensors and mutates a clone it returns.
+ * (bench/conv-backward.ts reuses the kernel transforms below — phases, flipSwapKernel, polyphaseKernel —
+ * for its per-layer models.)
  *
  *  - convTransposeAsConv: a ConvTranspose with a constant weight (the input gradient of a Conv, or
  *    MaxPool's one-hot scatter) becomes
@@ -69,6 +71,56 @@ export function phases(s: number, k: number, pb: number, O: number, H: number) {
   return { ph, Pc, Tm, Q, Pe };
 }
 
+/** The polyphase form's per-axis plan (see {@link phases}). */
+export type Phases = ReturnType<typeof phases>;
+
+/**
+ * w [M, C/g, kh, kw] → w′ [C, M/g, kh, kw]: per group in↔out swapped and spatially flipped, so that
+ * a stride-1 ConvTranspose(ȳ, w) equals Conv(ȳ, w′) with the complementary pads.
+ */
+export function flipSwapKernel(w: ArrayLike<number>, C: number, M: number, group: number, kh: number, kw: number): Float32Array {
+  const Mg = M / group;
+  const Cg = C / group;
+  const w2 = new Float32Array(C * Mg * kh * kw);
+  for (let gc = 0; gc < group; gc++)
+    for (let ml = 0; ml < Mg; ml++)
+      for (let cl = 0; cl < Cg; cl++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++)
+            w2[(((gc * Cg + cl) * Mg + ml) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] = w[(((gc * Mg + ml) * Cg + cl) * kh + i) * kw + j]!;
+  return w2;
+}
+
+/**
+ * The kernel [C·s², M/g, A.Tm, B.Tm] of the polyphase form's one stride-1 Conv, from the forward
+ * weight w [M, C/g, kh, kw]: output channel c·s² + φh·s + φw holds phase (φh, φw)'s taps, placed at
+ * Pc + a_φ − t along each axis (zero elsewhere). `A`/`B` are {@link phases} of the two spatial axes.
+ */
+export function polyphaseKernel(w: ArrayLike<number>, C: number, M: number, group: number, kh: number, kw: number, s: number, A: Phases, B: Phases): Float32Array {
+  const Mg = M / group;
+  const Cg = C / group;
+  const wp = new Float32Array(C * s * s * Mg * A.Tm * B.Tm);
+  for (let c = 0; c < C; c++) {
+    const gc = Math.floor(c / Cg);
+    const cl = c % Cg;
+    for (let fh = 0; fh < s; fh++)
+      for (let fw = 0; fw < s; fw++) {
+        const oc = c * s * s + fh * s + fw;
+        const P = A.ph[fh]!;
+        const R = B.ph[fw]!;
+        for (let th = 0; th < P.T; th++)
+          for (let tw = 0; tw < R.T; tw++) {
+            const jh = A.Pc + P.a - th;
+            const jw = B.Pc + R.a - tw;
+            const ih = P.b + th * s;
+            const iw = R.b + tw * s;
+            for (let ml = 0; ml < Mg; ml++) wp[((oc * Mg + ml) * A.Tm + jh) * B.Tm + jw] = w[(((gc * Mg + ml) * Cg + cl) * kh + ih) * kw + iw]!;
+          }
+      }
+  }
+  return wp;
+}
+
 /** Rewrites every eligible ConvTranspose; returns the new model and how many were rewritten. */
 export function convTransposeAsConv(model: ModelProto, shapes: Shapes, opts: { polyphase: boolean }): { model: ModelProto; stride1: number; polyphase: number; skipped: string[] } {
   const m = cloneModel(model);
@@ -104,7 +156,6 @@ export function convTransposeAsConv(model: ModelProto, shapes: Shapes, opts: { p
     const pads = ints(n, 'pads') ?? [0, 0, 0, 0];
     const op = ints(n, 'output_padding') ?? [0, 0];
     const base = `${n.name ?? 'ct'}/whatif${uid++}`;
-    const wIdx = (mo: number, c: number, i: number, j: number) => ((mo * Cg + c) * kh + i) * kw + j;
     if (s[0] === 1 && s[1] === 1) {
       const pads2 = [d[0]! * (kh - 1) - pads[0]!, d[1]! * (kw - 1) - pads[1]!, d[0]! * (kh - 1) - pads[2]! + op[0]!, d[1]! * (kw - 1) - pads[3]! + op[1]!];
       if (pads2.some((p) => p < 0)) {
@@ -113,13 +164,7 @@ export function convTransposeAsConv(model: ModelProto, shapes: Shapes, opts: { p
         continue;
       }
       // w′[C, M/g, kh, kw]: channel c of group gc gets w[gc·Mg + ml, c mod Cg] flipped.
-      const w2 = new Float32Array(C * Mg * kh * kw);
-      for (let gc = 0; gc < group; gc++)
-        for (let ml = 0; ml < Mg; ml++)
-          for (let cl = 0; cl < Cg; cl++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++)
-                w2[(((gc * Cg + cl) * Mg + ml) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] = W.data[wIdx(gc * Mg + ml, cl, i, j)]!;
+      const w2 = flipSwapKernel(W.data, C, M, group, kh, kw);
       const wn = `${base}/w`;
       g.initializer!.push(makeTensor(wn, [C, Mg, kh, kw], w2));
       out.push(makeNode('Conv', [dy, wn], [n.output![0]!], { kernel_shape: [kh, kw], pads: pads2, dilations: d, group }, `${base}/Conv`));
@@ -139,23 +184,7 @@ export function convTransposeAsConv(model: ModelProto, shapes: Shapes, opts: { p
       out.push(n);
       continue;
     }
-    const wp = new Float32Array(C * st * st * Mg * A.Tm * B.Tm);
-    for (let c = 0; c < C; c++) {
-      const gc = Math.floor(c / Cg);
-      const cl = c % Cg;
-      for (let fh = 0; fh < st; fh++)
-        for (let fw = 0; fw < st; fw++) {
-          const oc = c * st * st + fh * st + fw;
-          const P = A.ph[fh]!;
-          const R = B.ph[fw]!;
-          for (let th = 0; th < P.T; th++)
-            for (let tw = 0; tw < R.T; tw++) {
-              const jh = A.Pc + P.a - th;
-              const jw = B.Pc + R.a - tw;
-              for (let ml = 0; ml < Mg; ml++) wp[((oc * Mg + ml) * A.Tm + jh) * B.Tm + jw] = W.data[wIdx(gc * Mg + ml, cl, P.b + th * st, R.b + tw * st)]!;
-            }
-        }
-    }
+    const wp = polyphaseKernel(W.data, C, M, group, kh, kw, st, A, B);
     const wn = `${base}/wpoly`;
     g.initializer!.push(makeTensor(wn, [C * st * st, Mg, A.Tm, B.Tm], wp));
     const u = `${base}/phases`;
