@@ -72,6 +72,26 @@ async function setHash(page: Page, patch: Record<string, string | null>): Promis
     for (const [k, v] of Object.entries(p)) { if (v === null) q.delete(k); else q.set(k, v); }
     location.hash = q.toString();
   }, patch);
+  // Wait until the app has rendered with the new URL state and run its effects: a click that lands before
+  // that would start a manual job with the old params, which the re-render then cancels as stale.
+  await page.waitForFunction(() => (document.querySelector('.app')?.getAttribute('data-hash') ?? '').replace(/^#/, '') === location.hash.replace(/^#/, ''), null, { timeout: 20_000 });
+  await page.evaluate(() => new Promise<void>((res) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(res, 0)))));
+}
+
+/** Wait for `sel` to be painted; fail at once with the job's error box when the job fails instead. */
+async function waitPaintedOrError(page: Page, sel: string, timeout: number, count = 1): Promise<void> {
+  const h = await page.waitForFunction(([s, n]) => {
+    const err = document.querySelector('.view-area .error-box');
+    if (err) return `error: ${err.getAttribute('data-code')} ${err.textContent}`;
+    return document.querySelectorAll(`${s}[data-painted]`).length >= n ? 'painted' : false;
+  }, [sel, count] as const, { timeout }).catch(async (e: Error) => {
+    // Say where it stopped: the job status line, the progress counter and the URL state.
+    const where = await page.evaluate(() => `job status: ${document.querySelector('.job-status')?.textContent ?? '(none)'}; `
+      + `progress events: ${document.querySelector('[data-progress-events]')?.getAttribute('data-progress-events')}; hash: ${location.hash}`);
+    throw new Error(`${sel} not painted: ${e.message}\n${where}`);
+  });
+  const state = await h.jsonValue();
+  expect(state).toBe('painted');
 }
 
 async function api<T>(page: Page, path: string): Promise<T> {
@@ -387,7 +407,7 @@ describe('convlens studio in Chromium', () => {
     const previewSeen = page.waitForSelector('[data-testid="vis-preview"][data-painted]', { timeout: 60_000 }).then(() => true, () => false);
     const t0 = Date.now();
     await page.click('[data-testid="run-visualize"]');
-    await page.waitForSelector('[data-testid="vis-final"][data-painted]', { timeout: 90_000 });
+    await waitPaintedOrError(page, '[data-testid="vis-final"]', 90_000);
     const events = Number(await page.getAttribute('.visualize-view', 'data-progress-events'));
     expect(events).toBeGreaterThanOrEqual(2);
     expect(await previewSeen).toBe(true);
@@ -396,13 +416,14 @@ describe('convlens studio in Chromium', () => {
     expect(img.std).toBeGreaterThan(5);
     timings.push(`shapes-cnn activation maximization (96 steps): ${ms(Date.now() - t0)}, ${events} progress events`);
     await page.screenshot({ path: join(SHOTS, '5-visualize.png') });
-  });
+  }, 120_000);
 
   it('builds a channel atlas for a layer', async () => {
     await setHash(page, { vm: 'atlas', vn: '4', vs: '32' });
     await page.waitForSelector('[data-testid="run-visualize"]:not([disabled])');
     await page.click('[data-testid="run-visualize"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="atlas-image"][data-painted]').length === 4, null, { timeout: 90_000 });
+    await waitPaintedOrError(page, '[data-testid="atlas-image"]', 90_000, 4);
+    expect(await page.locator('[data-testid="atlas-image"][data-painted]').count()).toBe(4);
     const st = await canvasStats(page, '[data-testid="atlas-image"]');
     expect(st.colors).toBeGreaterThan(100);
     await page.screenshot({ path: join(SHOTS, '5b-atlas.png') });

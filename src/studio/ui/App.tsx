@@ -10,7 +10,7 @@ import type { ModelDetail, ModelSummary, StudioInfo } from '../protocol.ts';
 import { StudioClient } from '../client/index.ts';
 import { StudioContext } from './state/context.ts';
 import type { StudioContextValue } from './state/context.ts';
-import { parseHash, preprocessFromState, writeState } from './state/url.ts';
+import { formatHash, parseHash, preprocessFromState, writeState } from './state/url.ts';
 import type { UrlState } from './state/url.ts';
 import { useAsync, useJob } from './state/useJob.ts';
 import { findView, VIEWS } from './views/registry.ts';
@@ -139,7 +139,8 @@ function Studio({ info, models }: { info: StudioInfo; models: ModelSummary[] }) 
 
   const View = view.component;
   return (
-    <div className="app">
+    // data-hash: the URL state this render used (tests wait for it to catch up with location.hash).
+    <div className="app" data-hash={formatHash(url)}>
       <header className="topbar">
         <div className="brand"><Logo /><span className="brand-name">convlens</span><span className="brand-sub">studio</span></div>
         <div className="topbar-model">{model ? <><span className="model-name">{model.name}</span><span className="muted mono">{model.inputShape.join('×')}</span></> : null}</div>
