@@ -298,8 +298,14 @@ describe('studio server', () => {
 
   it('kills a worker that ignores cancellation, and keeps serving', async () => {
     const hung = (await postJob('__hang', {})).body;
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await api<JobInfo>(ROUTES.job(hung.id))).body.status).toBe('running');
+    // Wait until the worker has started it (a busy machine may take a while to dispatch).
+    let status = hung.status;
+    const end = Date.now() + 10_000;
+    while (status !== 'running' && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = (await api<JobInfo>(ROUTES.job(hung.id))).body.status;
+    }
+    expect(status).toBe('running');
     const t0 = performance.now();
     await api(ROUTES.cancelJob(hung.id), { method: 'POST' });
     const done = await waitJob(hung.id, 8000);
