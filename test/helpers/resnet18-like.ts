@@ -13,23 +13,13 @@
 import { makeNode, makeTensor, makeValueInfo } from '../../src/core/onnx/build.ts';
 import { encodeModel } from '../../src/core/onnx/codec.ts';
 import { DataType } from '../../src/core/onnx/proto-types.ts';
+import { Rng } from '../../src/core/methods/random.ts';
 import type { NodeProto, TensorProto } from '../../src/core/onnx/proto-types.ts';
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The encoded model (about 47 MB). */
 export function resnet18LikeBytes(seed = 18): Uint8Array {
-  const rand = rng(seed);
+  const r = new Rng(seed);
+  const rand = (): number => r.uniform();
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [];
   // Uniform in [-a, a] has variance a²/3: a = std·√3.
