@@ -28,11 +28,12 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: n
   return { status: r.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 const postJob = (kind: string, params: Record<string, unknown>) => api<JobInfo>(ROUTES.jobs, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, params }) });
-async function waitJob(id: string, timeoutMs = 30_000): Promise<JobInfo> {
+/** Polls job `id` until its status leaves `pending` (default: until it has ended). */
+async function waitJob(id: string, timeoutMs = 30_000, pending: readonly JobInfo['status'][] = ['queued', 'running']): Promise<JobInfo> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await api<JobInfo>(ROUTES.job(id));
-    if (body.status !== 'queued' && body.status !== 'running') return body;
+    if (!pending.includes(body.status)) return body;
     if (Date.now() > end) throw new Error(`job ${id} still ${body.status}`);
     await new Promise((r) => setTimeout(r, 15));
   }
@@ -299,13 +300,7 @@ describe('studio server', () => {
   it('kills a worker that ignores cancellation, and keeps serving', async () => {
     const hung = (await postJob('__hang', {})).body;
     // Wait until the worker has started it (a busy machine may take a while to dispatch).
-    let status = hung.status;
-    const end = Date.now() + 10_000;
-    while (status !== 'running' && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 20));
-      status = (await api<JobInfo>(ROUTES.job(hung.id))).body.status;
-    }
-    expect(status).toBe('running');
+    expect((await waitJob(hung.id, 10_000, ['queued'])).status).toBe('running');
     const t0 = performance.now();
     await api(ROUTES.cancelJob(hung.id), { method: 'POST' });
     const done = await waitJob(hung.id, 8000);

@@ -17,17 +17,16 @@ export function ArrayImage({ client, array, size = 224, className = '', label, t
   // Request order of the arrays shown here: a fetch that resolves is painted unless a newer one already was.
   // A newer array must not cancel the fetch of an older one — live previews can arrive faster than a busy
   // browser fetches them, and cancelling would then never paint any preview at all.
+  // After unmount `ref.current` is null (React calls the callback ref with null), so late fetches stop there.
   const requested = useRef(0);
   const shown = useRef(0);
-  const mounted = useRef(true);
-  useEffect(() => { mounted.current = true; return () => { mounted.current = false; }; }, []);
   const [C, H, W] = array.dims.length === 3 ? array.dims as [number, number, number] : [1, array.dims[0] ?? 1, array.dims[1] ?? 1];
   const scale = size / Math.max(H, W);
   useEffect(() => {
     const seq = ++requested.current;
     client.getArray(array).then((v) => {
       const c = ref.current;
-      if (!mounted.current || !c || seq < shown.current) return;
+      if (!c || seq < shown.current) return;
       shown.current = seq;
       // Images are meant to be in [0, 1]; stretch to the actual range if they are not.
       const range = array.min < 0 || array.max > 1 ? { min: array.min, max: array.max } : { min: 0, max: 1 };
