@@ -175,12 +175,35 @@ export class OutputDir {
   }
 }
 
+/** The CLI's one progress-bar style, on stderr; `format` uses cli-progress placeholders. */
+function stderrBar(format: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true }, cliProgress.Presets.shades_classic);
+}
+
 /** A progress bar on stderr for multi-item work; a no-op when stderr is not a TTY or for one item. */
 export function progress(total: number, label: string): { tick(item?: string): void; stop(): void } {
   if (total <= 1 || !process.stderr.isTTY) return { tick() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} [{bar}] {value}/{total} {item}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = stderrBar(`${label} [{bar}] {value}/{total} {item}`);
   bar.start(total, 0, { item: '' });
   return { tick: (item) => bar.increment(1, { item: item ?? '' }), stop: () => bar.stop() };
+}
+
+/**
+ * A progress bar on stderr for work counted in `unit`s whose total may change (e.g. optimization steps
+ * over several chunks), with a free text after it; a no-op when stderr is not a TTY.
+ */
+export function stepProgress(label: string, unit: string): { update(done: number, total: number, text: string): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = stderrBar(`${label} [{bar}] {value}/{total} ${unit} {text}`);
+  let started = false;
+  return {
+    update(done, total, text) {
+      if (!started) { bar.start(total, 0, { text }); started = true; }
+      bar.setTotal(total);
+      bar.update(done, { text });
+    },
+    stop: () => { if (started) bar.stop(); },
+  };
 }
 
 /** Renders rows as an aligned text table. Numbers are right-aligned. */

@@ -8,7 +8,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import cliProgress from 'cli-progress';
 import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
 import type { Lens } from '../../core/lens.ts';
 import { selectLayer } from '../../core/onnx/select-layer.ts';
@@ -18,7 +17,7 @@ import { parseNpy } from '../../core/io/npy.ts';
 import { actLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
 import type { FeatureVisImage, FeatureVisResult, SpatialParam } from '../../core/methods/featurevis/index.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
-import { OutputDir, openLens, parseFormats, parseShape, printJson, safeName } from '../shared.ts';
+import { OutputDir, openLens, parseFormats, parseShape, printJson, safeName, stepProgress } from '../shared.ts';
 import type { ModelFlags } from '../shared.ts';
 
 export interface VisualizeFlags extends ModelFlags {
@@ -113,21 +112,6 @@ async function loadVectors(specs: readonly string[] | undefined): Promise<Record
   return out;
 }
 
-/** A progress bar on stderr showing the step and the current objective (no-op when stderr is not a TTY). */
-function stepBar(): { update(done: number, total: number, text: string): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'visualize [{bar}] {value}/{total} steps {text}', hideCursor: true }, cliProgress.Presets.shades_classic);
-  let started = false;
-  return {
-    update(done, total, text) {
-      if (!started) { bar.start(total, 0, { text }); started = true; }
-      bar.setTotal(total);
-      bar.update(done, { text });
-    },
-    stop: () => { if (started) bar.stop(); },
-  };
-}
-
 /** The model input shape at batch 1: --input-shape, else the declared dims with --size filling symbolic H/W. */
 function batchOneShape(lens: Lens, given: number[] | undefined, size: number[] | undefined): number[] {
   if (given) return lens.inputShape([1, ...given.slice(1)]);
@@ -163,7 +147,7 @@ export async function run(opts: VisualizeFlags): Promise<void> {
     const shape1 = batchOneShape(lens, given, size);
     const units = await unitsOf(lens, opts, shape1);
     const vectors = await loadVectors(opts.vector);
-    const bar = stepBar();
+    const bar = stepProgress('visualize', 'steps');
     const totalSteps = { n: 0 };
     let res: FeatureVisResult;
     const t0 = performance.now();
