@@ -92,6 +92,8 @@ export interface LayerInfo {
   op: string;
   /** Output shape at the model's input size (batch 1). */
   shape: number[];
+  /** Channel count (the last axis of a channels-last activation of an NHWC model, else axis 1). */
+  channels: number;
   params: number;
   macs: number;
   /** Has spatial dims (rank ≥ 3 after batch): feature maps and CAMs make sense. */

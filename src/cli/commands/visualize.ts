@@ -14,7 +14,7 @@ import { selectLayer } from '../../core/onnx/select-layer.ts';
 import { makeGrid } from '../../core/image/grid.ts';
 import { upscaleNearest } from '../../core/maps/upscale.ts';
 import { parseNpy } from '../../core/io/npy.ts';
-import { actLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
+import { modelActLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
 import type { FeatureVisImage, FeatureVisResult, SpatialParam } from '../../core/methods/featurevis/index.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
 import { OutputDir, openLens, parseFormats, parseShape, printJson, safeName, stepProgress } from '../shared.ts';
@@ -90,7 +90,7 @@ async function unitsOf(lens: Lens, opts: VisualizeFlags, shape1: number[]): Prom
   if (!opts.layer) throw new ConvlensError(ErrorCodes.BAD_USAGE, `--channel${opts.channels !== undefined ? 's' : ''} needs --layer`, { hint: 'e.g. --layer features.relu3 --channels 0-15 (layers: `convlens inspect`)' });
   const layer = selectLayer(lens.view, opts.layer);
   const info = (await lens.shapes(shape1)).get(layer.tensor);
-  const count = info ? actLayout(info.dims, lens.input.layout === 'NHWC' && info.dims.length === 4).channels : undefined;
+  const count = info ? modelActLayout(info.dims, lens.input.layout).channels : undefined;
   const list = opts.channel !== undefined ? parseIndexList(opts.channel, count, 'channel') : parseIndexList(opts.channels!, count, 'channels');
   const sel = JSON.stringify(layer.tensor);
   return list.map((c) => ({ objective: `${sel}:${c}`, name: `${safeName(layer.humanName)}-c${String(c).padStart(3, '0')}`, label: `${layer.humanName}:${c}` }));

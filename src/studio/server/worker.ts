@@ -26,7 +26,7 @@ import type { ResizeMode } from '../../core/image/resize.ts';
 import type { Raster } from '../../core/image/raster.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { activationLayout, channelPlanes } from '../../core/maps/channel-planes.ts';
-import { actLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
+import { modelActLayout, visualizeFeatures, visualizeRecord } from '../../core/methods/featurevis/index.ts';
 import type {
   ArrayRef, ChannelStat, ExplainMap, ExplainParams, ExplainResult, FeaturesParams, FeaturesResult, FiltersParams, FiltersResult,
   LayerInfo, PredictParams, PredictResult, Prediction, PreprocessOverride, StudioError, VisualizeParams, VisualizeResult,
@@ -101,7 +101,7 @@ async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel>
         const shapeR = r.shape ?? [];
         return {
           index: r.index, name: r.name, tensor: r.output, op: r.op, shape: [...shapeR], params: r.params, macs: r.macs,
-          spatial: shapeR.length >= 4,
+          spatial: shapeR.length >= 4, channels: shapeR.length >= 2 ? modelActLayout(shapeR, lens.input.layout).channels : 1,
           hasFilters: !!node && (node.opType === 'Conv' || node.opType === 'ConvTranspose') && lens.view.isInitializer(node.inputs[1] ?? ''),
         };
       });
@@ -207,7 +207,8 @@ function topk(m: OpenedModel, out: Tensor, k: number): { lib: ReturnType<Lens['p
 
 function layerInfo(m: OpenedModel, tensor: string, fallback: { index: number; humanName: string; node: { opType: string } }, shape: number[]): LayerInfo {
   return m.layers.find((l) => l.tensor === tensor) ?? {
-    index: fallback.index, name: fallback.humanName, tensor, op: fallback.node.opType, shape, params: 0, macs: 0, spatial: shape.length >= 4, hasFilters: false,
+    index: fallback.index, name: fallback.humanName, tensor, op: fallback.node.opType, shape, params: 0, macs: 0, spatial: shape.length >= 4,
+    channels: shape.length >= 2 ? modelActLayout(shape, m.lens.input.layout).channels : 1, hasFilters: false,
   };
 }
 
@@ -377,7 +378,7 @@ async function visualize(m: OpenedModel, p: VisualizeParams, ctx: JobCtx): Promi
     const layer = selectLayer(lens.view, p.layer);
     const shapes = await lens.shapes(concreteShape(lens));
     const dims = shapes.get(layer.tensor)?.dims;
-    const count = dims ? actLayout(dims, lens.input.layout === 'NHWC' && dims.length === 4).channels : undefined;
+    const count = dims ? modelActLayout(dims, lens.input.layout).channels : undefined;
     const list = p.channels ?? Array.from({ length: count ?? 0 }, (_, i) => i);
     if (list.length === 0) throw new ConvlensError(ErrorCodes.BAD_USAGE, `no channels to visualize for layer ${layer.humanName}`);
     objectives = list.map((c) => `${JSON.stringify(layer.tensor)}:${Number(c)}`);

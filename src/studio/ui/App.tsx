@@ -44,6 +44,11 @@ function useUrlState(): [UrlState, (patch: Partial<UrlState>, push?: boolean) =>
   return [state, update];
 }
 
+/** The model picker's options (a model that cannot be opened says why). */
+function ModelOptions({ models }: { models: ModelSummary[] }) {
+  return <>{models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.error ? ` — cannot open (${m.error.code})` : ''}</option>)}</>;
+}
+
 function Sidebar({ model, models, selected, onModel, onLayer }: {
   model: ModelDetail; models: ModelSummary[]; selected?: string; onModel: (id: string) => void; onLayer: (t: string) => void;
 }) {
@@ -56,7 +61,7 @@ function Sidebar({ model, models, selected, onModel, onLayer }: {
       <div className="sidebar-head">
         <label className="section-label" htmlFor="model-select">Model</label>
         <select id="model-select" value={model.id} onChange={(e) => onModel(e.target.value)}>
-          {models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.error ? ` — cannot open (${m.error.code})` : ''}</option>)}
+          <ModelOptions models={models} />
         </select>
         <div className="model-facts">
           <span><strong>{fmtCount(model.params)}</strong> params</span>
@@ -82,6 +87,8 @@ function Sidebar({ model, models, selected, onModel, onLayer }: {
 
 function Studio({ info, models }: { info: StudioInfo; models: ModelSummary[] }) {
   const [url, setUrl] = useUrlState();
+  // Another model: drop the input, layer and every view's layer/objective picked for the old one.
+  const switchModel = (id: string) => setUrl({ m: id, in: undefined, l: undefined, ch: undefined, xl: undefined, vo: undefined, vl: undefined }, true);
   const modelId = url.m && models.some((m) => m.id === url.m) ? url.m : (models.find((m) => !m.error) ?? models[0]!).id;
   const detail = useAsync(() => client.model(modelId), modelId);
   const model = detail.value?.id === modelId ? detail.value : undefined;
@@ -122,7 +129,7 @@ function Studio({ info, models }: { info: StudioInfo; models: ModelSummary[] }) 
         if (next) { e.preventDefault(); setUrl({ l: next.tensor, ch: undefined }); }
       } else if (view.id === 'features' && (k === 'ArrowLeft' || k === 'ArrowRight')) {
         const layer = model.layers.find((l) => l.tensor === layerTensor);
-        const C = layer?.shape[1] ?? 0;
+        const C = layer?.channels ?? 0;
         if (!C) return;
         const cur = Number.isInteger(Number(url.ch)) && url.ch !== undefined ? Number(url.ch) : -1;
         e.preventDefault();
@@ -152,8 +159,8 @@ function Studio({ info, models }: { info: StudioInfo; models: ModelSummary[] }) 
           {models.length > 1 ? (
             <div className="field">
               <label htmlFor="model-select-error">Open another model</label>
-              <select id="model-select-error" value={modelId} onChange={(e) => setUrl({ m: e.target.value, in: undefined, l: undefined, ch: undefined }, true)}>
-                {models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.error ? ` — cannot open (${m.error.code})` : ''}</option>)}
+              <select id="model-select-error" value={modelId} onChange={(e) => switchModel(e.target.value)}>
+                <ModelOptions models={models} />
               </select>
             </div>
           ) : null}
@@ -163,7 +170,7 @@ function Studio({ info, models }: { info: StudioInfo; models: ModelSummary[] }) 
       ) : (
         <StudioContext.Provider value={ctx}>
           <div className="body">
-            <Sidebar model={model} models={models} selected={layerTensor} onModel={(id) => setUrl({ m: id, in: undefined, l: undefined, ch: undefined, xl: undefined, vo: undefined, vl: undefined }, true)} onLayer={(t) => openLayer(t, view.id === 'model' ? 'features' : undefined)} />
+            <Sidebar model={model} models={models} selected={layerTensor} onModel={switchModel} onLayer={(t) => openLayer(t, view.id === 'model' ? 'features' : undefined)} />
             <main className="main">
               <InputPanel predict={predict} />
               <nav className="tabs" role="tablist" aria-label="Views">

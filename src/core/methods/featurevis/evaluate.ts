@@ -18,6 +18,7 @@ import { scoreTensor } from '../target.ts';
 import { defaultTargetLayer } from '../cam/default-layer.ts';
 import type { Objective, TermSpec } from './objectives.ts';
 import { describeObjective } from './objectives.ts';
+import { activationLayout } from '../../maps/channel-planes.ts';
 
 /** Where channel c, position p of one image lives in an activation tensor. */
 export interface ActLayout {
@@ -32,6 +33,15 @@ export interface ActLayout {
   readonly pStride: number;
   /** Values per image. */
   readonly size: number;
+}
+
+/**
+ * The layout of an activation of a model whose input is `inputLayout`: channels last for rank-4 tensors
+ * only where the feature-map views agree that they are (`activationLayout`), so every view of a layer
+ * counts its channels the same way.
+ */
+export function modelActLayout(dims: readonly number[], inputLayout: string): ActLayout {
+  return actLayout(dims, activationLayout(dims, inputLayout) === 'NHWC');
 }
 
 /** The layout of an activation whose batch-1 shape is `dims`. */
@@ -91,7 +101,6 @@ export interface ResolveOptions {
 export async function resolveObjective(lens: Lens, objective: Objective, opts: ResolveOptions): Promise<ResolvedObjective> {
   if (objective.terms.length === 0) throw new ConvlensError(ErrorCodes.BAD_USAGE, 'the objective has no terms');
   const infos = await lens.shapes(opts.inputShape);
-  const channelsLast = lens.input.layout === 'NHWC';
   const describe = (sel: string, tensor: string): string => (sel === tensor ? `"${tensor}"` : `"${sel}" (tensor ${tensor})`);
   const bind = (sel: string): { tensor: string; layout: ActLayout } => {
     const tensor = lens.resolveTensor(sel);
@@ -103,7 +112,7 @@ export async function resolveObjective(lens: Lens, objective: Objective, opts: R
     if (info.dims.length < 2 || info.dims[0] !== opts.inputShape[0]) {
       throw new ConvlensError(ErrorCodes.BAD_USAGE, `layer ${describe(sel, tensor)} has shape [${info.dims.join(', ')}], without a leading batch axis`, { hint: 'pick a layer whose first dim is the batch' });
     }
-    return { tensor, layout: actLayout(info.dims, channelsLast && info.dims.length === 4) };
+    return { tensor, layout: modelActLayout(info.dims, lens.input.layout) };
   };
   const checkChannel = (sel: string, tensor: string, layout: ActLayout, c: number, what = 'channel'): void => {
     if (!Number.isInteger(c) || c < 0 || c >= layout.channels) {

@@ -9,7 +9,7 @@ export type { VisualizeRecordOptions } from './record.ts';
 export type { FeatureVisOptions, FeatureVisResult, FeatureVisImage, FeatureVisSettings, StepProgress } from './optimize.ts';
 export { parseObjective, describeObjective, combine, channel, neuron, deepdream, classLogit, classProbability, direction, diversity, l1, l2, totalVariation, blur } from './objectives.ts';
 export type { Objective, TermSpec } from './objectives.ts';
-export { resolveObjective, BatchObjective, actLayout } from './evaluate.ts';
+export { resolveObjective, BatchObjective, actLayout, modelActLayout } from './evaluate.ts';
 export type { ResolvedObjective, ResolvedTerm, ResolveOptions, ActLayout, TermValues, EvaluateOptions } from './evaluate.ts';
 export { ImageParam, COLOR_CORRELATION_SVD_SQRT, COLOR_DECORRELATION } from './param.ts';
 export type { ImageParamOptions, SpatialParam } from './param.ts';

@@ -15,7 +15,7 @@ import { LayerSelect } from '../components/LayerSelect.tsx';
 import { fmt } from '../render/draw.ts';
 
 /** Quote a layer selector for the objective language when it is not a plain dotted name. */
-export function quoteLayer(name: string): string {
+function quoteLayer(name: string): string {
   if (/^[A-Za-z_][\w.]*$/.test(name)) return name;
   return name.includes('`') ? `"${name}"` : `\`${name}\``;
 }
@@ -65,12 +65,13 @@ export function VisualizeView() {
 
   const params: VisualizeParams = mode === 'unit'
     ? { modelId: model.id, objective, steps, previewEvery: Math.max(4, Math.round(steps / 16)), seed: 0 }
-    : { modelId: model.id, layer: atlasLayer, channels: Array.from({ length: Math.min(atlasN, model.layers.find((l) => l.tensor === atlasLayer)?.shape[1] ?? atlasN) }, (_, i) => i), steps, seed: 0 };
-  const job = useJob(client, 'visualize', params, { manual: true, onProgress: (p) => { setEvents((n) => n + 1); if (p.preview) setPreview(p.preview); } });
+    : { modelId: model.id, layer: atlasLayer, channels: Array.from({ length: Math.min(atlasN, model.layers.find((l) => l.tensor === atlasLayer)?.channels ?? atlasN) }, (_, i) => i), steps, seed: 0 };
+  // A permalink with a finished run (vr=1) runs it again on load (the server caches the result).
+  const job = useJob(client, 'visualize', params, { manual: true, rerun: { when: url.vr === '1', key: model.id }, onProgress: (p) => { setEvents((n) => n + 1); if (p.preview) setPreview(p.preview); } });
   const result = job.result;
   const run = () => { setPreview(null); setEvents(0); setUrl({ vr: '1' }); job.run(); };
   const layerObj = model.layers.find((l) => l.tensor === pickLayer);
-  const maxCh = (layerObj?.shape[1] ?? 1) - 1;
+  const maxCh = (layerObj?.channels ?? 1) - 1;
 
   return (
     <div className="view visualize-view" data-progress-events={events}>
@@ -131,7 +132,7 @@ export function VisualizeView() {
           </div>
         </div>
       </div>
-      <JobStatus status={job.status} progress={job.progress} message={job.message} error={job.error} ms={job.ms} serverMs={job.serverMs} cached={job.cached} label="Optimization" onCancel={job.cancel} />
+      <JobStatus {...job} label="Optimization" onCancel={job.cancel} />
       {mode === 'unit' ? (
         <div className="vis-stage">
           <div className="card vis-card">
