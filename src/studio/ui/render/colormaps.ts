@@ -3,10 +3,10 @@
  * so the browser paints exactly the colours the CLI writes, plus CSS gradient strings for pickers/colorbars.
  */
 
-import { COLORMAP_BASE_NAMES, colormapLut, isDivergingColormap } from '../../../core/image/colormap.ts';
+import { COLORMAP_BASE_NAMES, colormapLut } from '../../../core/image/colormap.ts';
 import type { ColormapName } from '../../../core/image/colormap.ts';
 
-export { COLORMAP_BASE_NAMES, colormapLut, isDivergingColormap };
+export { COLORMAP_BASE_NAMES, colormapLut };
 export type { ColormapName };
 
 /** Colour maps offered for heat maps (sequential) and for signed data (diverging). */

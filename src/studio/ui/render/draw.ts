@@ -1,29 +1,18 @@
 /**
  * Drawing raw float32 arrays (activations, weights, CAMs, images from the server) into canvases:
- * scalar planes through a colour-map LUT, CHW RGB images, channel grids at native resolution (scaled up
- * by the canvas with smoothing off), and value look-ups for hover read-outs. Non-finite values are painted
+ * scalar planes through a colour-map LUT (into a caller's ImageData, e.g. one tile of a channel grid) and
+ * CHW RGB images, scaled up by the canvas; plus number formats for labels. Non-finite values are painted
  * magenta (the core's marker colour), never hidden.
  */
 
-import { colormapLut } from './colormaps.ts';
-import type { ColormapName } from './colormaps.ts';
+import { finiteStats } from '../../../core/image/normalize.ts';
 
 export interface Range { min: number; max: number }
 
-/** Finite min/max of `values[offset .. offset+n)`. */
+/** Finite min/max of `values[offset .. offset+n)` (core's `finiteStats` on a view; {0, 0} when none is finite). */
 export function finiteRange(values: Float32Array, offset = 0, n = values.length - offset): Range {
-  let min = Infinity, max = -Infinity;
-  for (let i = offset; i < offset + n; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (!Number.isFinite(min) || !Number.isFinite(max)) {
-    min = Infinity; max = -Infinity;
-    for (let i = offset; i < offset + n; i++) { const v = values[i]!; if (Number.isFinite(v)) { if (v < min) min = v; if (v > max) max = v; } }
-    if (min === Infinity) return { min: 0, max: 0 };
-  }
-  return { min, max };
+  const { min, max, finite } = finiteStats(values.subarray(offset, offset + n));
+  return finite ? { min, max } : { min: 0, max: 0 };
 }
 
 /** Write one scalar plane into `out` (RGBA bytes, row stride `stride` pixels) at (x0, y0). */
@@ -44,13 +33,6 @@ export function paintPlane(
       out[o] = lut[3 * t]!; out[o + 1] = lut[3 * t + 1]!; out[o + 2] = lut[3 * t + 2]!; out[o + 3] = 255;
     }
   }
-}
-
-/** A scalar plane as ImageData through a colour map. */
-export function planeToImageData(values: Float32Array, offset: number, w: number, h: number, cmap: ColormapName, range?: Range): ImageData {
-  const img = new ImageData(w, h);
-  paintPlane(img.data, w, 0, 0, values, offset, w, h, range ?? finiteRange(values, offset, w * h), colormapLut(cmap));
-  return img;
 }
 
 /** A `[C, H, W]` image (C = 1 or 3) as ImageData. Values are mapped from `range` (default [0, 1]) to 0..255. */
@@ -78,24 +60,6 @@ export function drawScaled(canvas: HTMLCanvasElement, img: ImageData, smooth = f
   ctx.imageSmoothingQuality = 'high';
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(tmp, 0, 0, canvas.width, canvas.height);
-}
-
-/** Grid geometry for `count` tiles of `w×h` at native resolution with a 1-pixel gutter. */
-export interface GridLayout { cols: number; rows: number; tileW: number; tileH: number; gap: number; width: number; height: number }
-
-export function gridLayout(count: number, w: number, h: number, cols: number, gap = 1): GridLayout {
-  const c = Math.max(1, Math.min(cols, count));
-  const rows = Math.max(1, Math.ceil(count / c));
-  return { cols: c, rows, tileW: w, tileH: h, gap, width: c * w + (c - 1) * gap, height: rows * h + (rows - 1) * gap };
-}
-
-/** Which tile a native-resolution point falls in (or -1 in a gutter / outside). */
-export function tileAt(layout: GridLayout, x: number, y: number, count: number): { index: number; x: number; y: number } | null {
-  const cx = Math.floor(x / (layout.tileW + layout.gap)), cy = Math.floor(y / (layout.tileH + layout.gap));
-  const lx = x - cx * (layout.tileW + layout.gap), ly = y - cy * (layout.tileH + layout.gap);
-  if (cx < 0 || cy < 0 || cx >= layout.cols || lx >= layout.tileW || ly >= layout.tileH) return null;
-  const index = cy * layout.cols + cx;
-  return index < count ? { index, x: Math.floor(lx), y: Math.floor(ly) } : null;
 }
 
 /** Format a number compactly for labels (3 significant digits, exponent when tiny/huge). */

@@ -42,6 +42,12 @@ export function useJob<K extends JobKind>(
     onProgress?: (p: JobProgress) => void;
     /** Arrays of the result to start fetching the moment the job finishes (saves a render round-trip). */
     prefetch?: (r: JobResultByKind[K]) => ArrayRef[];
+    /**
+     * For manual jobs restored from a permalink that records a finished run (e.g. `xr=1`): run on load
+     * and again whenever `key` changes while `when` holds (results are cached server-side). Setting
+     * `when` itself does not start a run.
+     */
+    rerun?: { when: boolean; key: string };
   } = {},
 ): JobState<K> & { run: () => void; cancel: () => void } {
   const [state, setState] = useState<JobState<K>>({ status: 'idle' });
@@ -91,6 +97,13 @@ export function useJob<K extends JobKind>(
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, opts.manual, start]);
+
+  const rerunWhen = useRef(false);
+  rerunWhen.current = !!opts.rerun?.when;
+  useEffect(() => {
+    if (opts.rerun && rerunWhen.current && paramsRef.current) start();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [opts.rerun?.key]);
 
   const cancel = useCallback(() => {
     ctl.current?.abort();

@@ -62,7 +62,8 @@ export function ExplainView() {
     ...(Object.keys(activeOverrides).length ? { params: activeOverrides } : {}),
     ...(preprocess ? { preprocess } : {}),
   } : null;
-  const job = useJob(client, 'explain', params, { manual: true, prefetch: (r) => r.maps.map((m) => m.map) });
+  // A permalink with a finished run (xr=1) re-runs it on load and when the input changes.
+  const job = useJob(client, 'explain', params, { manual: true, prefetch: (r) => r.maps.map((m) => m.map), rerun: { when: url.xr === '1', key: inputId ?? '' } });
   const result = job.result;
   const { arrays, error: arrayError } = useArrays(client, result ? result.maps.map((m) => m.map.id) : []);
   const canvases = useRef(new Map<string, HTMLCanvasElement>());
@@ -81,10 +82,6 @@ export function ExplainView() {
   const mask = job.params ? model.samples.find((x) => x.inputId === job.params!.inputId)?.maskInputId : undefined;
   const maskUrl = mask && showMask ? client.inputImageUrl(mask, model.id, job.params!.preprocess?.resize) : undefined;
   const stale = !!result && JSON.stringify(job.params) !== JSON.stringify(params);
-
-  // A permalink with a finished run (xr=1) re-runs it on load (results are cached server-side).
-  useEffect(() => { if (url.xr === '1' && params) job.run(); // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [inputId]);
 
   const toggle = (id: string) => {
     const next = methods.includes(id) ? methods.filter((m) => m !== id) : [...methods, id];
@@ -143,7 +140,7 @@ export function ExplainView() {
           </div>
         </div>
       </div>
-      <JobStatus status={job.status} progress={job.progress} message={job.message} error={job.error} ms={job.ms} serverMs={job.serverMs} cached={job.cached} label="Explanation" onCancel={job.cancel} />
+      <JobStatus {...job} label="Explanation" onCancel={job.cancel} />
       {arrayError ? <ErrorBox error={arrayError} title="Could not load the maps" /> : null}
       {stale && job.status !== 'running' ? <p className="notice">Settings changed since this run — press <strong>{runLabel}</strong> to update.</p> : null}
       {result && arrays ? (

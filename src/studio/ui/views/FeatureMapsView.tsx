@@ -104,7 +104,7 @@ export function FeatureMapsView() {
             record={() => ({ kind: 'features', params: job.params, layer: result?.layer, activation: result?.activation, channels: result?.channels, clientMs: job.ms, cached: job.cached })} />
         </div>
       </div>
-      <JobStatus status={job.status} progress={job.progress} message={job.message} error={job.error} ms={job.ms} serverMs={job.serverMs} cached={job.cached} label="Feature maps" />
+      <JobStatus {...job} label="Feature maps" />
       {arrayError ? <ErrorBox error={arrayError} title="Could not load the activation" /> : null}
       {result && values && C > 0 ? (
         <div className="split">

@@ -85,7 +85,7 @@ export function FiltersView() {
             record={() => ({ kind: 'filters', params: job.params, layer: result?.layer, weights: result?.weights, rgb: result?.rgb })} />
         </div>
       </div>
-      <JobStatus status={job.status} progress={job.progress} message={job.message} error={job.error} ms={job.ms} serverMs={job.serverMs} cached={job.cached} label="Filters" />
+      <JobStatus {...job} label="Filters" />
       {arrayError ? <ErrorBox error={arrayError} title="Could not load the weights" /> : null}
       {result && w && O ? (
         <div className="panel">

@@ -33,10 +33,11 @@ export function ModelView() {
             <tr><th className="num">#</th><th>Layer</th><th>Op</th><th>Output shape</th><th className="num">Params</th><th className="num">MACs</th><th>Views</th></tr>
           </thead>
           <tbody>
-            {model.layers.map((l) => (
+            {model.layers.map((l) => {
+              const open = () => openLayer(l.tensor, l.spatial ? 'features' : l.hasFilters ? 'filters' : undefined);
+              return (
               <tr key={l.tensor} className={url.l === l.tensor ? 'selected' : undefined} tabIndex={0}
-                onClick={() => openLayer(l.tensor, l.spatial ? 'features' : l.hasFilters ? 'filters' : undefined)}
-                onKeyDown={(e) => { if (e.key === 'Enter') openLayer(l.tensor, l.spatial ? 'features' : undefined); }}>
+                onClick={open} onKeyDown={(e) => { if (e.key === 'Enter') open(); }}>
                 <td className="num muted">{l.index}</td>
                 <td><span className="layer-name">{l.name}</span>{l.name !== l.tensor ? <span className="tensor muted mono">{l.tensor}</span> : null}</td>
                 <td><span className={`op op-${l.op.toLowerCase()}`}>{l.op}</span></td>
@@ -45,7 +46,8 @@ export function ModelView() {
                 <td className="num mono">{l.macs ? fmtCount(l.macs) : '—'}</td>
                 <td><span className="tags">{l.spatial ? <span className="tag">maps</span> : null}{l.hasFilters ? <span className="tag">filters</span> : null}</span></td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
       </div>
