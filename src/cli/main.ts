@@ -5,12 +5,13 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConvlensError, ErrorCodes, exitCodeFor, isConvlensError } from '../core/errors.ts';
+import { CONVLENS_VERSION } from '../core/methods/record.ts';
 
 const program = new Command();
 program
   .name('convlens')
   .description('See inside convolutional networks: filters, feature maps and more for any ONNX model.')
-  .version('0.1.0')
+  .version(CONVLENS_VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

@@ -56,4 +56,10 @@ describe('buildRunRecord', () => {
     const r = buildRunRecord({ meta, modelPath: 'm.onnx', modelSha256: HASH, input: { path: 'x.png', dims: [9] }, preprocess, predictions });
     expect(r.input.dims).toEqual([1, 3, 64, 64]);
   });
+
+  it('stamps the package version (CONVLENS_VERSION is package.json\'s, which the CLI and the studio also report)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(CONVLENS_VERSION).toBe(pkg.version);
+  });
 });

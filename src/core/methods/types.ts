@@ -142,6 +142,8 @@ export interface ExplainMethod<P extends object = Record<string, unknown>> {
   readonly citation: string;
   /** Whether the method draws random numbers (then `seed` matters and is recorded). */
   readonly stochastic: boolean;
+  /** Whether it differentiates the model (compiles a backward graph); false: forward passes only. */
+  readonly needsGradients: boolean;
   /** Documented parameters, in display order. */
   readonly params: readonly ParamSpec[];
   /** Computes the explanation; missing parameters take their defaults. */

@@ -527,6 +527,7 @@ export function defineCamMethod<P extends object>(def: CamMethodDef<P>): Explain
     title: def.title,
     citation: def.citation,
     stochastic: false,
+    needsGradients: def.gradients,
     params: [...(def.params ?? []), ...COMMON_PARAMS],
     def,
     async explain(ctx: ExplainContext, params: Partial<P & CamCommonParams> = {}): Promise<ExplainResult> {

@@ -381,6 +381,7 @@ export function defineGradientMethod<P extends object>(def: GradientMethodDef<P>
     title: def.title,
     citation: def.citation,
     stochastic: def.stochastic,
+    needsGradients: true,
     params: def.params,
     async explain(ctx: ExplainContext, given?: Partial<P>): Promise<ExplainResult> {
       const t0 = performance.now();

@@ -348,6 +348,7 @@ export function definePerturbationMethod<P extends object>(def: PerturbationMeth
     title: def.title,
     citation: def.citation,
     stochastic: def.stochastic,
+    needsGradients: false,
     params: def.params,
     async explain(ctx: ExplainContext, given?: Partial<P>): Promise<ExplainResult> {
       const params = resolveParams<P>(def.id, def.params, given);
