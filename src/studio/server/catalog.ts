@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
+import { toStudioError } from './studio-error.ts';
 import type { Raster } from '../../core/image/raster.ts';
 import { loadImage } from '../../node/image-io.ts';
 import { DEMO_MODELS, PACKAGE_ROOT } from '../../cli/commands/demo.ts';
@@ -20,7 +21,6 @@ export interface CatalogModel {
   id: string;
   name: string;
   path: string;
-  labelsFile?: string;
   samples: SampleInfo[];
   /** The worker's description (resolves once; rejects when the model cannot be opened). */
   described: Promise<DescribeResult>;
@@ -53,14 +53,12 @@ export class Catalog {
     }
     for (const e of entries) {
       if (!existsSync(e.path)) throw new ConvlensError(ErrorCodes.FILE_NOT_FOUND, `model ${e.path} does not exist`, { hint: 'pass the path of an .onnx file' });
-      const sibling = e.path.replace(/\.onnx$/i, '.labels.txt');
-      const labelsFile = existsSync(sibling) ? sibling : undefined;
       const samples = e.samplesDir ? this.listSamples(e.id, e.samplesDir) : [];
       const model: CatalogModel = {
-        id: e.id, name: basename(e.path), path: e.path, ...(labelsFile ? { labelsFile } : {}), samples,
-        described: pool.describe(e.path, e.id, labelsFile),
+        id: e.id, name: basename(e.path), path: e.path, samples,
+        described: pool.describe(e.path),
       };
-      model.described.then((d) => { model.detail = d; }, (err: ConvlensError) => { model.error = { code: err.code ?? ErrorCodes.RUNTIME, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }; });
+      model.described.then((d) => { model.detail = d; }, (err: unknown) => { model.error = toStudioError(err); });
       this.models.push(model);
     }
   }

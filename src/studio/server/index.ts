@@ -6,14 +6,15 @@
  * (jobs.ts). See docs/studio.md for the security model and the job API.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { ConvlensError, ErrorCodes, isConvlensError } from '../../core/errors.ts';
+import { toStudioError } from './studio-error.ts';
 import { METHODS } from '../../core/methods/registry.ts';
+import { CONVLENS_VERSION } from '../../core/methods/record.ts';
 import { preprocessDetailed } from '../../core/image/preprocess.ts';
 import type { ResizeMode } from '../../core/image/resize.ts';
 import { encodePng } from '../../node/image-io.ts';
@@ -85,16 +86,11 @@ export interface StudioHandle {
 }
 
 const DEFAULT_PORT = 7860;
-const GRADIENT_FREE_CAMS = new Set(['cam', 'eigencam', 'scorecam', 'ablationcam']);
-
-function version(): string {
-  try { return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version; } catch { return '0.0.0'; }
-}
 
 function methodInfos(): MethodInfo[] {
   return METHODS.map((m) => ({
     id: m.id, family: m.family, title: m.title,
-    needsGradients: m.family === 'gradient' || (m.family === 'cam' && !GRADIENT_FREE_CAMS.has(m.id)),
+    needsGradients: m.needsGradients,
     params: m.params.map((p) => ({
       name: p.name, type: p.type, default: p.default, doc: p.doc,
       ...(p.choices ? { choices: p.choices } : {}), ...(p.min !== undefined ? { min: p.min } : {}), ...(p.max !== undefined ? { max: p.max } : {}),
@@ -120,7 +116,7 @@ export function statusFor(code: string): number {
 function errorReply(err: unknown): { status: number; body: StudioError } {
   if (isConvlensError(err)) {
     const status = (err as { statusCode?: number }).statusCode ?? statusFor(err.code);
-    return { status, body: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+    return { status, body: toStudioError(err) };
   }
   const e = err as { code?: string; statusCode?: number; message?: string };
   switch (e?.code) {
@@ -232,7 +228,8 @@ export async function startStudio(options: StartStudioOptions = {}): Promise<Stu
   });
 
   // ---- API
-  app.get('/api/info', async () => ({ protocol: PROTOCOL_VERSION, version: version(), methods: methodInfos(), maxUploadBytes } satisfies StudioInfo));
+  const info: StudioInfo = { protocol: PROTOCOL_VERSION, version: CONVLENS_VERSION, methods: methodInfos(), maxUploadBytes };
+  app.get('/api/info', async () => info);
   app.get('/api/models', async () => Promise.all(catalog.models.map((m) => catalog.summary(m))));
   app.get<{ Params: { id: string } }>('/api/models/:id', async (req) => {
     const { sha256: _s, ...detail } = await catalog.detail(req.params.id);

@@ -24,7 +24,7 @@ export type ToWorker =
   | { type: 'init'; threads?: number; allowTestHooks: boolean; activationCacheBytes?: number }
   /** Compile the model's default Grad-CAM program in the background (sent when the job queue is idle). */
   | { type: 'warm'; modelPath: string; input: WireInput; preprocess?: PreprocessOverride }
-  | { type: 'describe'; reqId: number; path: string; modelId: string; labelsFile?: string }
+  | { type: 'describe'; reqId: number; path: string }
   | { type: 'run'; jobId: string; kind: JobKind | '__crash' | '__hang'; modelPath?: string; params: Record<string, unknown>; input?: WireInput }
   | { type: 'cancel'; jobId: string };
 

@@ -82,11 +82,11 @@ export class WorkerPool {
   }
 
   /** Describes a model (layers, input, labels...) in the worker. */
-  describe(path: string, modelId: string, labelsFile?: string): Promise<DescribeResult> {
+  describe(path: string): Promise<DescribeResult> {
     const reqId = this.nextReq++;
     return new Promise((resolve, reject) => {
       this.pending.set(reqId, { resolve, reject });
-      this.send({ type: 'describe', reqId, path, modelId, ...(labelsFile ? { labelsFile } : {}) });
+      this.send({ type: 'describe', reqId, path });
     });
   }
 

@@ -7,10 +7,12 @@
  * progress callbacks of the library throw once a `cancel` message has arrived.
  */
 import { randomUUID } from 'node:crypto';
-import { ConvlensError, ErrorCodes, isConvlensError } from '../../core/errors.ts';
+import { ConvlensError, ErrorCodes } from '../../core/errors.ts';
+import { toStudioError } from './studio-error.ts';
+import { finiteStats } from '../../core/image/normalize.ts';
 import type { Lens } from '../../core/lens.ts';
 import { openModel } from '../../node/open-model.ts';
-import { readLabelsFile } from '../../node/labels.ts';
+import { readSiblingLabels } from '../../node/labels.ts';
 import { layerEntries, selectLayer } from '../../core/onnx/select-layer.ts';
 import { scoreTensor } from '../../core/methods/target.ts';
 import type { TargetSpec } from '../../core/methods/target.ts';
@@ -44,12 +46,6 @@ function send(msg: FromWorker): void {
   process.send?.(msg);
 }
 
-/** A {@link StudioError} from anything thrown. */
-export function toStudioError(e: unknown): StudioError {
-  if (isConvlensError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
-  return { code: ErrorCodes.RUNTIME, message: (e as Error)?.message ?? String(e) };
-}
-
 // ------------------------------------------------------------------ models
 
 interface OpenedModel {
@@ -61,17 +57,6 @@ interface OpenedModel {
   totalParams: number;
 }
 const models = new Map<string, Promise<OpenedModel>>();
-
-/** Class names from the model's `<name>.labels.txt` sibling; an unreadable file means no names. */
-function labelsFrom(path: string | undefined): string[] | undefined {
-  if (!path) return undefined;
-  try {
-    const names = readLabelsFile(path);
-    return names.length ? names : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A concrete input shape for `lens`: the model's own when it is fixed, else its symbolic height and width
@@ -88,7 +73,7 @@ function concreteShape(lens: Lens, size: [number, number] = [224, 224]): number[
   }
 }
 
-async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel> {
+async function openOnce(path: string): Promise<OpenedModel> {
   let p = models.get(path);
   if (!p) {
     p = (async () => {
@@ -105,7 +90,7 @@ async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel>
           hasFilters: !!node && (node.opType === 'Conv' || node.opType === 'ConvTranspose') && lens.view.isInitializer(node.inputs[1] ?? ''),
         };
       });
-      return { lens, layers, labels: lens.labels ?? labelsFrom(labelsFile), score: scoreTensor(lens).tensor, totalParams: table.totalParams };
+      return { lens, layers, labels: lens.labels ?? readSiblingLabels(path), score: scoreTensor(lens).tensor, totalParams: table.totalParams };
     })();
     p.catch(() => models.delete(path));
     models.set(path, p);
@@ -113,8 +98,8 @@ async function openOnce(path: string, labelsFile?: string): Promise<OpenedModel>
   return p;
 }
 
-async function describe(path: string, labelsFile?: string): Promise<DescribeResult> {
-  const m = await openOnce(path, labelsFile);
+async function describe(path: string): Promise<DescribeResult> {
+  const m = await openOnce(path);
   const { lens } = m;
   const shape = concreteShape(lens);
   const spec = lens.preprocessSpec({}, shape);
@@ -145,15 +130,8 @@ async function describe(path: string, labelsFile?: string): Promise<DescribeResu
 /** A float32 array with its {@link ArrayRef} (min/max over finite values; NaN/Inf counted). */
 export function makeArray(data: Float32Array, dims: number[], range?: ArrayRange): WireArray {
   if (range) return { ref: { id: randomUUID(), dims, dtype: 'float32', ...range }, data };
-  let min = Infinity, max = -Infinity, nonFinite = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!Number.isFinite(v)) { nonFinite++; continue; }
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (min > max) { min = 0; max = 0; }
-  return { ref: { id: randomUUID(), dims, dtype: 'float32', min, max, nonFinite }, data };
+  const { min, max, finite, nonFinite } = finiteStats(data);
+  return { ref: { id: randomUUID(), dims, dtype: 'float32', min: finite ? min : 0, max: finite ? max : 0, nonFinite }, data };
 }
 
 const RESIZE: Record<string, ResizeMode> = { stretch: 'stretch', 'center-crop': 'center-crop', pad: 'letterbox', letterbox: 'letterbox' };
@@ -490,7 +468,7 @@ process.on('message', (raw) => {
       send({ type: 'ready' });
       break;
     case 'describe':
-      describe(msg.path, msg.labelsFile).then(
+      describe(msg.path).then(
         (value) => send({ type: 'described', reqId: msg.reqId, ok: true, value }),
         (e) => send({ type: 'described', reqId: msg.reqId, ok: false, error: toStudioError(e) }),
       );
