@@ -203,22 +203,27 @@ function classRange(n: number, labels: readonly string[] | undefined): string {
   return `0..${n - 1}${named}`;
 }
 
-function resolveClass(spec: number | string, n: number, labels: readonly string[] | undefined, name: string, what = 'class'): number {
-  let idx: number | undefined;
-  if (typeof spec === 'number') idx = spec;
-  else if (/^-?\d+$/.test(spec.trim())) idx = Number(spec.trim());
-  else {
-    const want = spec.trim();
-    const found = labels?.findIndex((l) => l === want) ?? -1;
-    const ci = found >= 0 ? found : labels?.findIndex((l) => l.toLowerCase() === want.toLowerCase()) ?? -1;
-    if (ci < 0) {
-      throw new ConvlensError(ErrorCodes.BAD_USAGE, labels ? `no ${what} named "${want}" in the labels of "${name}"` : `${what} "${want}" is not a number and the model has no labels`, {
-        hint: labels ? `use a class index ${classRange(n, labels)} or one of the label names` : `use a class index 0..${n - 1}, or pass --labels labels.txt to use names`,
-        details: { target: want },
-      });
-    }
-    idx = ci;
+/**
+ * The index a class spec names, not yet range-checked: a number, an integer string, or a label (exact,
+ * else case-insensitive). An unknown name is `E_BAD_USAGE` with the valid range (of `n` classes) as hint.
+ */
+export function classSpecIndex(spec: number | string, n: number, labels: readonly string[] | undefined, name: string, what = 'class'): number {
+  if (typeof spec === 'number') return spec;
+  const want = spec.trim();
+  if (/^-?\d+$/.test(want)) return Number(want);
+  const found = labels?.findIndex((l) => l === want) ?? -1;
+  const ci = found >= 0 ? found : labels?.findIndex((l) => l.toLowerCase() === want.toLowerCase()) ?? -1;
+  if (ci < 0) {
+    throw new ConvlensError(ErrorCodes.BAD_USAGE, labels ? `no ${what} named "${want}" in the labels of "${name}"` : `${what} "${want}" is not a number and the model has no labels`, {
+      hint: labels ? `use a class index ${classRange(n, labels)} or one of the label names` : `use a class index 0..${n - 1}, or pass --labels labels.txt to use names`,
+      details: { target: want },
+    });
   }
+  return ci;
+}
+
+function resolveClass(spec: number | string, n: number, labels: readonly string[] | undefined, name: string, what = 'class'): number {
+  const idx = classSpecIndex(spec, n, labels, name, what);
   if (!Number.isInteger(idx) || idx < 0 || idx >= n) {
     throw new ConvlensError(ErrorCodes.BAD_USAGE, `${what} ${idx} is out of range for "${name}": it has ${n} ${what === 'class' ? 'classes' : 'channels'}, valid ${what} indices are 0..${n - 1}`, {
       hint: `use a ${what} in ${classRange(n, labels)}`,

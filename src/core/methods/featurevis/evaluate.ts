@@ -14,7 +14,7 @@
  */
 import { ConvlensError, ErrorCodes } from '../../errors.ts';
 import type { Lens } from '../../lens.ts';
-import { scoreTensor } from '../target.ts';
+import { classSpecIndex, scoreTensor } from '../target.ts';
 import { defaultTargetLayer } from '../cam/default-layer.ts';
 import type { Objective, TermSpec } from './objectives.ts';
 import { describeObjective } from './objectives.ts';
@@ -130,18 +130,7 @@ export async function resolveObjective(lens: Lens, objective: Objective, opts: R
     }
   };
   const classIndex = (target: number | string, layout: ActLayout, tensor: string): number => {
-    let k: number;
-    if (typeof target === 'number') k = target;
-    else if (/^\d+$/.test(target)) k = Number(target);
-    else {
-      const labels = lens.labels;
-      k = labels ? labels.indexOf(target) : -1;
-      if (k < 0) {
-        throw new ConvlensError(ErrorCodes.BAD_USAGE, `class "${target}" is not a label of ${lens.source}`, {
-          hint: labels ? `labels: ${labels.slice(0, 20).join(', ')}${labels.length > 20 ? ', …' : ''}` : 'the model has no labels metadata; use a class index',
-        });
-      }
-    }
+    const k = classSpecIndex(target, layout.channels, lens.labels, lens.source);
     checkChannel(tensor, tensor, layout, k, 'class');
     return k;
   };
