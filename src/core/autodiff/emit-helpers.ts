@@ -1,7 +1,6 @@
 /**
- * Opset-aware builders and small helpers that backward rules share (the one module for them; the old
- * rules/util/opset-ops.ts only re-exports this file). Several ONNX ops changed form across opsets
- * (ReduceSum axes: attribute → input at 13; Unsqueeze/Squeeze at 13; Pad at 11; Slice at 10;
+ * Opset-aware builders and small helpers that backward rules share (the one module for them). Several
+ * ONNX ops changed form across opsets (ReduceSum axes: attribute → input at 13; Unsqueeze/Squeeze at 13; Pad at 11; Slice at 10;
  * ReduceMean/ReduceMax at 18; Where from 9; GreaterOrEqual/LessOrEqual from 12; float Equal from 11);
  * these helpers read `ctx.onnxOpset` and emit the form valid there, so a rule never raises the model's
  * opset and every forward op keeps its meaning. Every emitted op exists in both onnxruntime-node and

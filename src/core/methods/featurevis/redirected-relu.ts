@@ -19,7 +19,7 @@ import type { GradContext, GradRule, RuleSet } from '../../autodiff/rule.ts';
 import { defineRuleSet } from '../../autodiff/registry.ts';
 import { standard } from '../../autodiff/rule-sets.ts';
 import { unaryRule } from '../../autodiff/rules/util/elementwise.ts';
-import { maskGrad, reshape } from '../../autodiff/rules/util/opset-ops.ts';
+import { maskGrad, reshape } from '../../autodiff/emit-helpers.ts';
 import { clipBounds } from '../../autodiff/rules/clip.ts';
 
 /** result = exact where that batch entry's exact gradient is non-zero somewhere, else redirected. */
