@@ -128,11 +128,6 @@ export class ImageParam {
     }
   }
 
-  /** Number of parameters per image. */
-  get perImage(): number {
-    return this.params.length / this.batch;
-  }
-
   /**
    * Draws image `index`'s parameters from N(0, sd²) with `rng` (a fixed order: real parts, then
    * imaginary parts, each channel by channel, row by row), independently of the other images.

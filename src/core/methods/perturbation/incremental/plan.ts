@@ -62,8 +62,7 @@ interface Step {
 /** A tensor where the network can be split, with its coordinate maps. */
 export interface CutCandidate {
   readonly tensor: string;
-  /** Producer of the tensor, for messages (`"name" (Op)`), and its index in the graph. */
-  readonly node: string;
+  /** Index of the tensor's producer in the graph (for its display name). */
   readonly nodeIndex: number;
   /** `[C, h, w]` at the full input size. */
   readonly dims: readonly [number, number, number];
@@ -71,8 +70,6 @@ export interface CutCandidate {
   /** MACs of the nodes before the cut (full size) and after it. */
   readonly prefixMacs: number;
   readonly suffixMacs: number;
-  /** Number of steps (nodes) of the prefix, in topological order. */
-  readonly depth: number;
 }
 
 /** Result of {@link cutCandidates}. */
@@ -202,11 +199,10 @@ export function cutCandidates(view: ModelView, input: string, score: string, run
   const remaining = new Map<string, number>();
   for (const n of order) for (const t of new Set([...n.inputs, ...n.implicitInputs])) if (dep(t)) remaining.set(t, (remaining.get(t) ?? 0) + 1);
   const live = new Set<string>([input]);
-  const shapeOf = full;
   let totalMacs = 0;
   const macsOf = new Map<number, number>();
   for (const n of order) {
-    const m = countMacs(view, n, shapeOf);
+    const m = countMacs(view, n, full);
     macsOf.set(n.index, m);
     totalMacs += m;
   }
@@ -274,7 +270,7 @@ export function cutCandidates(view: ModelView, input: string, score: string, run
     const out = n.outputs[0]!;
     if (mapping && out !== score && live.size === 1 && live.has(out) && maps.has(out)) {
       const d = full(out)!;
-      candidates.push({ tensor: out, node: n.label, nodeIndex: n.index, dims: [d[1]!, d[2]!, d[3]!], maps: maps.get(out)!, prefixMacs, suffixMacs: totalMacs - prefixMacs, depth: steps.length });
+      candidates.push({ tensor: out, nodeIndex: n.index, dims: [d[1]!, d[2]!, d[3]!], maps: maps.get(out)!, prefixMacs, suffixMacs: totalMacs - prefixMacs });
     }
   }
 
