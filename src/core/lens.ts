@@ -282,7 +282,8 @@ export class Lens {
 
   /**
    * Per-lens state owned by a feature (compiled programs, caches): created once by `create`, dropped
-   * with the lens. Keys are feature names (e.g. 'cam').
+   * with the lens — a value with a `dispose()` method is disposed with it. Keys are feature names
+   * (e.g. 'cam').
    */
   state<T>(key: string, create: () => T): T {
     if (!this.stateMap.has(key)) this.stateMap.set(key, create());
@@ -403,7 +404,12 @@ export class Lens {
 
   /** Releases every runtime session and per-lens state. */
   async dispose(): Promise<void> {
+    const owned = [...this.stateMap.values()];
     this.stateMap.clear();
+    for (const v of owned) {
+      const d = (v as { dispose?: unknown } | null)?.dispose;
+      if (typeof d === 'function') await (d as () => unknown).call(v);
+    }
     this.compiled.clear();
     await this.sessions.dispose();
   }

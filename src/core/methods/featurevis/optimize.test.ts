@@ -186,6 +186,19 @@ describe('visualizeFeatures mechanics (mnist-cnn)', () => {
       const r = await visualizeFeatures(one, { objectives: ['features.relu2:0', 'features.relu2:1', 'features.relu2:2'], steps: 3, robustnessDraws: 0 });
       expect(r.settings.modelInput[0]).toBe(3);
       expect(r.images.every((im) => Number.isFinite(im.unitValue))).toBe(true);
+      // The batch-enabled copy is made once per lens (and session options), kept, and disposed with the lens.
+      const copies = one.state('featurevis:dynamic-batch', () => ({ m: new Map<string, Promise<LensClass>>() })).m;
+      expect(copies.size).toBe(1);
+      const copy = await [...copies.values()][0]!;
+      const again = await visualizeFeatures(one, { objectives: ['features.relu2:3', 'features.relu2:4'], steps: 2, robustnessDraws: 0 });
+      expect(again.images).toHaveLength(2);
+      expect(copies.size).toBe(1);
+      expect(await [...copies.values()][0]!).toBe(copy);
+      let disposed = false;
+      const dispose = copy.dispose.bind(copy);
+      copy.dispose = async () => { disposed = true; await dispose(); };
+      await one.dispose();
+      expect(disposed).toBe(true);
     } finally {
       await one.dispose();
     }

@@ -285,102 +285,96 @@ export async function visualizeFeatures(lens: Lens, opts: FeatureVisOptions): Pr
   // a copy of the model with a dynamic batch when its input fixes the batch to 1
   const fixedBatch = dimOf(0);
   let runLens = lens;
-  let ownLens: Lens | undefined;
   if (fixedBatch !== undefined && chunks.some((c) => c.length !== fixedBatch)) {
     if (fixedBatch !== 1) throw new ConvlensError(ErrorCodes.INPUT_SHAPE, `input "${input.name}" of ${lens.source} fixes the batch to ${fixedBatch}`, { hint: `use imagesPerCall ${fixedBatch}` });
-    ownLens = await withDynamicBatch(lens, opts.sessionOptions);
-    runLens = ownLens;
+    runLens = await dynamicBatchLens(lens, opts.sessionOptions);
   }
 
   const images: FeatureVisImage[] = [];
   let stepCount = 0;
   const tLoop = performance.now();
-  try {
-    for (let ck = 0; ck < chunks.length; ck++) {
-      const idx = chunks[ck]!;
-      const n = idx.length;
-      const chunkObjs = idx.map((i) => resolved[Math.floor(i / batch)]!);
-      const bo = new BatchObjective(chunkObjs, idx.map((i) => Math.floor(i / batch)));
-      const pv = new ImageParam({ batch: n, channels, height: size[0], width: size[1], param, decorrelate: opts.decorrelate, sd });
-      const rngs = idx.map((i) => new Rng(imageSeed(seed, i)));
-      rngs.forEach((r, k) => pv.init(k, r));
-      const adam = new Adam(pv.params.length, { lr });
-      const modelShape = layout === 'NCHW' ? [n, channels, modelH, modelW] : [n, modelH, modelW, channels];
-      const feeder = new InputFeeder(modelShape, layout, normalize);
-      const upstream: Record<string, Tensor<'float32'>> = {};
-      for (const t of bo.tensors) {
-        const L = bo.layouts.get(t)!;
-        upstream[t] = { dtype: 'float32', dims: [n, ...L.dims], data: new Float32Array(n * L.size) };
+  for (let ck = 0; ck < chunks.length; ck++) {
+    const idx = chunks[ck]!;
+    const n = idx.length;
+    const chunkObjs = idx.map((i) => resolved[Math.floor(i / batch)]!);
+    const bo = new BatchObjective(chunkObjs, idx.map((i) => Math.floor(i / batch)));
+    const pv = new ImageParam({ batch: n, channels, height: size[0], width: size[1], param, decorrelate: opts.decorrelate, sd });
+    const rngs = idx.map((i) => new Rng(imageSeed(seed, i)));
+    rngs.forEach((r, k) => pv.init(k, r));
+    const adam = new Adam(pv.params.length, { lr });
+    const modelShape = layout === 'NCHW' ? [n, channels, modelH, modelW] : [n, modelH, modelW, channels];
+    const feeder = new InputFeeder(modelShape, layout, normalize);
+    const upstream: Record<string, Tensor<'float32'>> = {};
+    for (const t of bo.tensors) {
+      const L = bo.layouts.get(t)!;
+      upstream[t] = { dtype: 'float32', dims: [n, ...L.dims], data: new Float32Array(n * L.size) };
+    }
+    if (bo.linear) bo.evaluate(undefined, dataOf(upstream));
+    const trajectories = idx.map(() => new Float64Array(steps));
+    const snapshots: FeatureVisImage['snapshots'][] = idx.map(() => []);
+    const gImg = new Float64Array(n * channels * size[0] * size[1]);
+    const gParams = new Float64Array(pv.params.length);
+    const fit: readonly [number, number] = [modelH, modelW];
+    const started = idx.map(() => false);
+    for (let step = 1; step <= steps; step++) {
+      const x01 = pv.forward();
+      const samplers = rngs.map((r) => new Sampler(transforms.length ? drawTransform(transforms, r) : NO_TRANSFORM, size, fit));
+      const x = feeder.feed(x01, samplers, channels);
+      let ev: TermValues;
+      let redirecting = redirect && !started.every(Boolean);
+      if (!bo.linear) {
+        const acts = await runLens.run(x, bo.tensors);
+        for (const t of bo.tensors) upstream[t]!.data.fill(0);
+        // the activations are known before the gradient: an image whose unit is dead right now gets
+        // its unit's gradient alone, redirected (diversity through the live channels would block it)
+        const ramp = Math.min(1, Math.max(0, (step - 0.1 * steps) / (0.4 * steps))); // diversity warm-up
+        ev = bo.evaluate(dataOf(acts), dataOf(upstream), { diversityOnlyAlive: redirect, diversityGradientScale: ramp });
+        redirecting ||= redirect && !ev.alive.every(Boolean);
       }
-      if (bo.linear) bo.evaluate(undefined, dataOf(upstream));
-      const trajectories = idx.map(() => new Float64Array(steps));
-      const snapshots: FeatureVisImage['snapshots'][] = idx.map(() => []);
-      const gImg = new Float64Array(n * channels * size[0] * size[1]);
-      const gParams = new Float64Array(pv.params.length);
-      const fit: readonly [number, number] = [modelH, modelW];
-      const started = idx.map(() => false);
-      for (let step = 1; step <= steps; step++) {
-        const x01 = pv.forward();
-        const samplers = rngs.map((r) => new Sampler(transforms.length ? drawTransform(transforms, r) : NO_TRANSFORM, size, fit));
-        const x = feeder.feed(x01, samplers, channels);
-        let ev: TermValues;
-        let redirecting = redirect && !started.every(Boolean);
-        if (!bo.linear) {
-          const acts = await runLens.run(x, bo.tensors);
-          for (const t of bo.tensors) upstream[t]!.data.fill(0);
-          // the activations are known before the gradient: an image whose unit is dead right now gets
-          // its unit's gradient alone, redirected (diversity through the live channels would block it)
-          const ramp = Math.min(1, Math.max(0, (step - 0.1 * steps) / (0.4 * steps))); // diversity warm-up
-          ev = bo.evaluate(dataOf(acts), dataOf(upstream), { diversityOnlyAlive: redirect, diversityGradientScale: ramp });
-          redirecting ||= redirect && !ev.alive.every(Boolean);
-        }
-        const res = await runLens.gradients({ input: x, seeds: upstream, wrt: ['input'], ...(redirecting ? { ruleSet: redirectedRelu } : {}) });
-        if (bo.linear) ev = bo.evaluate(dataOf(res.activations));
-        const values = ev!.total;
-        // an image has started once every unit term is non-zero (a ReLU-like unit active somewhere)
-        ev!.alive.forEach((a, k) => { if (a) started[k] = true; });
-        gImg.fill(0);
-        const reg = bo.hasImageTerms ? bo.imageTerms(x01, channels, size[0], size[1], gImg) : undefined;
-        feeder.backward(res.gradients.input!, samplers, channels, gImg);
-        pv.backward(gImg, gParams);
-        adam.ascend(pv.params, gParams);
-        for (let k = 0; k < n; k++) trajectories[k]![step - 1] = values[k]! + (reg ? reg[k]! : 0);
-        if (thresholds.includes(step)) {
-          const now = pv.forward();
-          for (let k = 0; k < n; k++) snapshots[k]!.push({ step, image: toRaster(now, k, channels, size) });
-        }
-        stepCount++;
-        opts.onStep?.({
-          chunk: ck, chunks: chunks.length, step, steps, images: idx, values: Float64Array.from(trajectories.map((tr) => tr[step - 1]!)),
-          current: () => ({ data: pv.forward().slice(), dims: [n, channels, size[0], size[1]] }),
-        });
+      const res = await runLens.gradients({ input: x, seeds: upstream, wrt: ['input'], ...(redirecting ? { ruleSet: redirectedRelu } : {}) });
+      if (bo.linear) ev = bo.evaluate(dataOf(res.activations));
+      const values = ev!.total;
+      // an image has started once every unit term is non-zero (a ReLU-like unit active somewhere)
+      ev!.alive.forEach((a, k) => { if (a) started[k] = true; });
+      gImg.fill(0);
+      const reg = bo.hasImageTerms ? bo.imageTerms(x01, channels, size[0], size[1], gImg) : undefined;
+      feeder.backward(res.gradients.input!, samplers, channels, gImg);
+      pv.backward(gImg, gParams);
+      adam.ascend(pv.params, gParams);
+      for (let k = 0; k < n; k++) trajectories[k]![step - 1] = values[k]! + (reg ? reg[k]! : 0);
+      if (thresholds.includes(step)) {
+        const now = pv.forward();
+        for (let k = 0; k < n; k++) snapshots[k]!.push({ step, image: toRaster(now, k, channels, size) });
       }
-      // final scoring: the image alone, then under fresh random transforms
-      const final = pv.forward().slice();
-      const clean = await scoreImages(runLens, bo, feeder, final, idx.map(() => new Sampler(NO_TRANSFORM, size, fit)), channels, size);
-      let transformed: Float64Array | undefined;
-      if (draws > 0 && transforms.length > 0) {
-        transformed = new Float64Array(n);
-        const rr = idx.map((i) => new Rng(imageSeed(seed, i + 0x40000000))); // streams apart from the optimization's
-        for (let d = 0; d < draws; d++) {
-          const s = await scoreImages(runLens, bo, feeder, final, rr.map((r) => new Sampler(drawTransform(transforms, r), size, fit)), channels, size);
-          for (let k = 0; k < n; k++) transformed[k]! += s.units[k]! / draws;
-        }
-      }
-      for (let k = 0; k < n; k++) {
-        const i = idx[k]!, per = channels * size[0] * size[1];
-        const pixels = final.slice(k * per, (k + 1) * per);
-        images.push({
-          unit: Math.floor(i / batch), index: i % batch, objective: chunkObjs[k]!.text,
-          image: toRaster(final, k, channels, size), pixels, trajectory: trajectories[k]!,
-          value: clean.total[k]!, unitValue: clean.units[k]!,
-          ...(transformed ? { transformedValue: transformed[k]!, ...(clean.units[k] !== 0 ? { retained: transformed[k]! / clean.units[k]! } : {}) } : {}),
-          snapshots: snapshots[k]!,
-        });
+      stepCount++;
+      opts.onStep?.({
+        chunk: ck, chunks: chunks.length, step, steps, images: idx, values: Float64Array.from(trajectories.map((tr) => tr[step - 1]!)),
+        current: () => ({ data: pv.forward().slice(), dims: [n, channels, size[0], size[1]] }),
+      });
+    }
+    // final scoring: the image alone, then under fresh random transforms
+    const final = pv.forward().slice();
+    const clean = await scoreImages(runLens, bo, feeder, final, idx.map(() => new Sampler(NO_TRANSFORM, size, fit)), channels, size);
+    let transformed: Float64Array | undefined;
+    if (draws > 0 && transforms.length > 0) {
+      transformed = new Float64Array(n);
+      const rr = idx.map((i) => new Rng(imageSeed(seed, i + 0x40000000))); // streams apart from the optimization's
+      for (let d = 0; d < draws; d++) {
+        const s = await scoreImages(runLens, bo, feeder, final, rr.map((r) => new Sampler(drawTransform(transforms, r), size, fit)), channels, size);
+        for (let k = 0; k < n; k++) transformed[k]! += s.units[k]! / draws;
       }
     }
-  } finally {
-    await ownLens?.dispose();
+    for (let k = 0; k < n; k++) {
+      const i = idx[k]!, per = channels * size[0] * size[1];
+      const pixels = final.slice(k * per, (k + 1) * per);
+      images.push({
+        unit: Math.floor(i / batch), index: i % batch, objective: chunkObjs[k]!.text,
+        image: toRaster(final, k, channels, size), pixels, trajectory: trajectories[k]!,
+        value: clean.total[k]!, unitValue: clean.units[k]!,
+        ...(transformed ? { transformedValue: transformed[k]!, ...(clean.units[k] !== 0 ? { retained: transformed[k]! / clean.units[k]! } : {}) } : {}),
+        snapshots: snapshots[k]!,
+      });
+    }
   }
   const loopMs = performance.now() - tLoop;
   return {
@@ -424,6 +418,26 @@ export function toRaster(x: Float64Array, k: number, channels: number, size: rea
     }
   }
   return { width: w, height: h, channels: out as 1 | 3, data };
+}
+
+/**
+ * The batch-enabled copy of `lens`'s model ({@link withDynamicBatch}) for these session options, made
+ * once and kept with the lens (disposed with it), so repeated calls (a studio's atlas jobs) do not
+ * re-encode, re-compile and re-open it.
+ */
+async function dynamicBatchLens(lens: Lens, sessionOptions?: SessionOptions): Promise<Lens> {
+  const copies = lens.state('featurevis:dynamic-batch', () => {
+    const m = new Map<string, Promise<Lens>>();
+    return { m, async dispose() { for (const p of m.values()) await (await p.catch(() => undefined))?.dispose(); m.clear(); } };
+  });
+  const key = JSON.stringify(sessionOptions ?? {});
+  let p = copies.m.get(key);
+  if (!p) {
+    p = withDynamicBatch(lens, sessionOptions);
+    p.catch(() => copies.m.delete(key));
+    copies.m.set(key, p);
+  }
+  return p;
 }
 
 /**
